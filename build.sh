@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# ScriptPlatform build entry point: ./build.sh build | test | up | bench [NAME]
+# `test` and `up` install what they need on Debian/Ubuntu (apt packages, npm modules) first.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+CONFIGURATION="${CONFIGURATION:-Debug}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# System packages the tests and the platform need (Debian names).
+#   postgresql, rabbitmq-server: real servers, started per test run / by the AppHost
+#   bubblewrap, python3, python3-seccomp: the sandbox; podman, runc, debootstrap: the OCI runner and its offline image
+#   hyperfine: benchmarks
+SYSTEM_PACKAGES=(postgresql rabbitmq-server bubblewrap python3 python3-seccomp podman runc debootstrap hyperfine util-linux procps)
+
+usage() {
+  cat <<USAGE
+Usage: ./build.sh <command>
+
+  build          build the solution (warnings are errors)
+  test           install prerequisites, build, run every test (.NET + gRPC interop)
+  up             install prerequisites, build, start Postgres, RabbitMQ and the services (Ctrl+C stops all)
+  bench [NAME]   run a benchmark (bench/NAME/run.sh); without NAME, list them
+USAGE
+}
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_system_packages() {
+  command -v dpkg-query >/dev/null 2>&1 || { log "not a Debian/Ubuntu system: install ${SYSTEM_PACKAGES[*]} yourself"; return 0; }
+  local missing=()
+  for pkg in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local apt=(apt-get install -y --no-install-recommends "${missing[@]}")
+  if [ "$(id -u)" -eq 0 ]; then
+    log "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" >/dev/null
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    log "installing ${missing[*]} (sudo)"
+    sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive "${apt[@]}" >/dev/null
+  else
+    echo "Missing system packages. Run:" >&2
+    echo "  sudo apt-get update && sudo ${apt[*]}" >&2
+    exit 1
+  fi
+}
+
+ensure_npm_modules() {
+  local dir
+  for dir in tests/interop bench/grpc; do
+    [ -f "$dir/package.json" ] || continue
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+      log "npm ci in $dir"
+      npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+      touch "$dir/node_modules"
+    fi
+  done
+}
+
+build() {
+  log "dotnet build ($CONFIGURATION)"
+  dotnet build ScriptPlatform.sln -c "$CONFIGURATION" -nologo -clp:NoSummary -v:minimal
+}
+
+# Processes that outlived the tests: servers they started carry the tests' local folder.
+leftover_servers() {
+  local root="${SCRIPTPLATFORM_LOCAL_DIR:-${TMPDIR:-/tmp}/scriptplatform-local}"
+  ps -eww e -o pid=,stat=,args= | awk -v root="$root" '$2 !~ /^Z/ && index($0, root) > 0 && $0 !~ /awk/' || true
+}
+
+run_tests() {
+  ensure_system_packages
+  ensure_npm_modules
+  build
+  [ -x scripts/oci-image.sh ] && command -v podman >/dev/null 2>&1 && { log "OCI image"; scripts/oci-image.sh || log "OCI image could not be built; the OCI tests will say why they skip"; }
+
+  log "dotnet test"
+  local out status=0
+  out="$(mktemp)"
+  dotnet test ScriptPlatform.sln -c "$CONFIGURATION" --no-build -nologo 2>&1 | tee "$out" || status=$?
+
+  # One closing line over every test assembly.
+  awk '/^(Passed|Failed)! +- /{ gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+       END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$out"
+  grep -q -E '^(Passed|Failed)! +- ' "$out" || { echo "no test assembly reported results" >&2; status=1; }
+  rm -f "$out"
+
+  local left
+  left="$(leftover_servers)"
+  if [ -n "$left" ]; then
+    echo "Servers left running after the tests:" >&2
+    echo "$left" >&2
+    status=1
+  fi
+  return "$status"
+}
+
+up() {
+  ensure_system_packages
+  build
+  log "starting the platform (Ctrl+C stops everything)"
+  exec dotnet "AppHost/bin/$CONFIGURATION/net10.0/ScriptPlatform.AppHost.dll" --AppHost:Configuration="$CONFIGURATION" "$@"
+}
+
+bench() {
+  local name="${1:-}"
+  if [ -z "$name" ]; then
+    echo "Benchmarks:"; for f in bench/*/run.sh; do [ -e "$f" ] && echo "  $(basename "$(dirname "$f")")"; done
+    return 0
+  fi
+  shift
+  if [ ! -x "bench/$name/run.sh" ]; then
+    echo "bench '$name': not yet (no bench/$name/run.sh)." >&2
+    return 2
+  fi
+  ensure_system_packages
+  ensure_npm_modules
+  "bench/$name/run.sh" "$@"
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  build) build ;;
+  test) run_tests ;;
+  up) up "$@" ;;
+  bench) bench "$@" ;;
+  -h|--help|help|"") usage ;;
+  *) usage; exit 2 ;;
+esac

@@ -1,0 +1,166 @@
+using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using ScriptPlatform.Grpc.Client;
+using ScriptPlatform.Grpc.Protocol;
+
+namespace ScriptPlatform.Grpc;
+
+/// <summary>
+/// Base of typed clients: a typed client passes its service descriptor and calls rpcs by their proto
+/// name. Paths come from the descriptor, so there is no hand-written route string.
+/// </summary>
+public abstract class GrpcClientBase
+{
+    private static readonly CallOptions DefaultOptions = new();
+
+    private readonly FrozenDictionary<string, ClientMethod> _methods;
+
+    protected GrpcClientBase(GrpcChannel channel, ServiceDescriptor service)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(service);
+        Channel = channel;
+        Service = service;
+        _methods = service.Methods.ToFrozenDictionary(
+            m => m.Name,
+            m =>
+            {
+                var method = GrpcMethod.From(m);
+                return new ClientMethod(method, new Uri(channel.Address, method.Path));
+            },
+            StringComparer.Ordinal);
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public ServiceDescriptor Service { get; }
+
+    /// <summary>
+    /// A unary call. With <paramref name="idempotent"/>, a call that fails with UNAVAILABLE is retried
+    /// (<see cref="GrpcChannelOptions.MaxRetryAttempts"/>, exponential backoff, within the deadline).
+    /// </summary>
+    protected Task<TResponse> UnaryAsync<TRequest, TResponse>(string method, TRequest request, CallOptions? options = null, bool idempotent = false)
+        where TRequest : IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        var clientMethod = Find(method);
+        return UnaryCoreAsync(clientMethod, request, options ?? DefaultOptions, idempotent, static (TResponse response, ClientCall<TResponse> _) => response);
+    }
+
+    /// <summary>A unary call that also returns the response headers and trailers.</summary>
+    protected Task<UnaryCallResult<TResponse>> UnaryCallAsync<TRequest, TResponse>(string method, TRequest request, CallOptions? options = null, bool idempotent = false)
+        where TRequest : IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        var clientMethod = Find(method);
+        return UnaryCoreAsync(
+            clientMethod,
+            request,
+            options ?? DefaultOptions,
+            idempotent,
+            static (TResponse response, ClientCall<TResponse> call) => new UnaryCallResult<TResponse>(response, call.ResponseHeaders, call.Trailers));
+    }
+
+    /// <summary>A server-streaming call: the messages as they arrive; a non-OK end throws after the last one.</summary>
+    protected IAsyncEnumerable<TResponse> ServerStreamingAsync<TRequest, TResponse>(string method, TRequest request, CallOptions? options = null)
+        where TRequest : IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        var clientMethod = Find(method);
+        return ServerStreamingCoreAsync<TResponse>(clientMethod, request, options ?? DefaultOptions);
+    }
+
+    private ClientMethod Find(string method) =>
+        _methods.TryGetValue(method, out var found)
+            ? found
+            : throw new ArgumentException($"Service {Service.FullName} has no rpc named '{method}'.", nameof(method));
+
+    private async Task<TResult> UnaryCoreAsync<TResponse, TResult>(
+        ClientMethod method, IMessage request, CallOptions options, bool idempotent, Func<TResponse, ClientCall<TResponse>, TResult> result)
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        using var activity = GrpcTelemetry.StartClient(method.Method);
+        var code = StatusCode.Unknown;
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    var value = await UnaryAttemptAsync(method, request, options, result).ConfigureAwait(false);
+                    code = StatusCode.OK;
+                    return value;
+                }
+                catch (RpcException ex) when (idempotent && ex.StatusCode == StatusCode.Unavailable && attempt < Channel.Options.MaxRetryAttempts)
+                {
+                    if (!await RetryBackoff.DelayAsync(Channel.Options.InitialRetryBackoff, attempt, options).ConfigureAwait(false))
+                    {
+                        code = ex.StatusCode;
+                        throw;
+                    }
+                }
+            }
+        }
+        catch (RpcException ex)
+        {
+            code = ex.StatusCode;
+            throw;
+        }
+        finally
+        {
+            GrpcTelemetry.Stop(activity, code, isServer: false);
+        }
+    }
+
+    private async Task<TResult> UnaryAttemptAsync<TResponse, TResult>(
+        ClientMethod method, IMessage request, CallOptions options, Func<TResponse, ClientCall<TResponse>, TResult> result)
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        await using var call = await ClientCall<TResponse>.StartAsync(Channel, method, request, options, options.CancellationToken).ConfigureAwait(false);
+        var response = await call.ReadNextAsync().ConfigureAwait(false)
+            ?? throw new RpcException(StatusCode.Internal, "The server ended a unary call with OK but no response message.");
+        if (await call.ReadNextAsync().ConfigureAwait(false) is not null)
+        {
+            throw new RpcException(StatusCode.Internal, "The server sent more than one response message for a unary call.");
+        }
+
+        return result(response, call);
+    }
+
+    private async IAsyncEnumerable<TResponse> ServerStreamingCoreAsync<TResponse>(
+        ClientMethod method, IMessage request, CallOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        using var activity = GrpcTelemetry.StartClient(method.Method);
+        var code = StatusCode.Cancelled;
+        using var linked = cancellationToken.CanBeCanceled && options.CancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, options.CancellationToken)
+            : null;
+        var token = linked?.Token ?? (cancellationToken.CanBeCanceled ? cancellationToken : options.CancellationToken);
+        ClientCall<TResponse>? call = null;
+        try
+        {
+            call = await ClientCall<TResponse>.StartAsync(Channel, method, request, options, token).ConfigureAwait(false);
+            while (await call.ReadNextAsync().ConfigureAwait(false) is { } message)
+            {
+                yield return message;
+            }
+
+            code = StatusCode.OK;
+        }
+        finally
+        {
+            if (call is not null)
+            {
+                await call.DisposeAsync().ConfigureAwait(false);
+            }
+
+            GrpcTelemetry.Stop(activity, code, isServer: false);
+        }
+    }
+}
+
+/// <summary>The response of a unary call with the metadata that came with it.</summary>
+public sealed record UnaryCallResult<TResponse>(TResponse Response, Metadata ResponseHeaders, Metadata Trailers);

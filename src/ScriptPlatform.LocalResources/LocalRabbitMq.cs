@@ -1,0 +1,104 @@
+using System.Globalization;
+using ScriptPlatform.LocalResources.Internal;
+
+namespace ScriptPlatform.LocalResources;
+
+/// <summary>
+/// A real RabbitMQ node from the installed Debian package, on free loopback ports (AMQP, distribution
+/// and its own epmd), with its own HOME, database and logs; owned by this process.
+/// </summary>
+public sealed class LocalRabbitMq : IAsyncDisposable
+{
+    private const string RabbitBin = "/usr/lib/rabbitmq/bin";
+    private readonly InstanceDirectory _instance;
+    private readonly Dictionary<string, string> _environment;
+
+    private LocalRabbitMq(InstanceDirectory instance, int port)
+    {
+        _instance = instance;
+        Port = port;
+        var dir = instance.Path;
+        _environment = new Dictionary<string, string>
+        {
+            // rabbitmqctl finds the Erlang cookie through HOME, so every call shares this environment.
+            ["HOME"] = dir,
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(dir, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(dir, "log"),
+            ["RABBITMQ_NODENAME"] = "rabbit@localhost",
+            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_NODE_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["RABBITMQ_DIST_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            ["ERL_EPMD_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["RABBITMQ_PID_FILE"] = Path.Combine(dir, "rabbit.pid"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dir, "enabled_plugins"),
+            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(dir, "rabbitmq"),
+        };
+    }
+
+    public int Port { get; }
+
+    /// <summary>AMQP URI with the loopback-only guest account.</summary>
+    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}/";
+
+    public static async Task<LocalRabbitMq> StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(Path.Combine(RabbitBin, "rabbitmq-server")))
+        {
+            throw new InvalidOperationException(
+                "RabbitMQ is not installed (no /usr/lib/rabbitmq/bin/rabbitmq-server). Run ./build.sh test or: apt-get install -y rabbitmq-server");
+        }
+        var instance = InstanceDirectory.Create("rabbitmq");
+        var server = new LocalRabbitMq(instance, FreePort.Next());
+        try
+        {
+            server.WriteFiles();
+            instance.StartWatchdog(removeFolder: true);
+            await server.StartServerAsync(cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await instance.StopAsync(removeFolder: true, CancellationToken.None);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await _instance.StopAsync(removeFolder: true);
+
+    private async Task StartServerAsync(CancellationToken cancellationToken)
+    {
+        var pidFile = _environment["RABBITMQ_PID_FILE"];
+        var log = Path.Combine(_instance.Path, "start.log");
+        // -detached daemonises; its output goes to a file so our pipes are not held open.
+        await Command.RunAsync("/bin/sh", ["-c", $"exec {RabbitBin}/rabbitmq-server -detached >>{Command.ShellQuote(log)} 2>&1"],
+            _environment, TimeSpan.FromSeconds(30), cancellationToken);
+        await Command.RunAsync(Path.Combine(RabbitBin, "rabbitmqctl"), ["wait", pidFile, "--timeout", "60"],
+            _environment, TimeSpan.FromSeconds(75), cancellationToken);
+        await FreePort.WaitUntilAcceptingAsync(Port, TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    private void WriteFiles()
+    {
+        var dir = _instance.Path;
+        File.WriteAllText(_environment["RABBITMQ_ENABLED_PLUGINS_FILE"], "[].\n");
+        // Small disk and memory thresholds would block publishers on a busy CI box; loopback only.
+        File.WriteAllText(_environment["RABBITMQ_CONFIG_FILE"] + ".conf",
+            "disk_free_limit.absolute = 50MB\nvm_memory_high_watermark.relative = 0.6\n");
+        var exports = string.Join('\n', _environment.Select(e => $"export {e.Key}={Command.ShellQuote(e.Value)}"));
+        var pidFile = Command.ShellQuote(_environment["RABBITMQ_PID_FILE"]);
+        _instance.WriteStopScript($"""
+            {exports}
+            if [ -f {pidFile} ]; then
+              pid=$(cat {pidFile})
+              timeout 30 {RabbitBin}/rabbitmqctl stop {pidFile} >/dev/null 2>&1 || kill -9 "$pid" 2>/dev/null
+              # Wait for the node to be gone before epmd, which it may still be talking to.
+              for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+              kill -9 "$pid" 2>/dev/null
+            fi
+            epmd -kill >/dev/null 2>&1
+            rm -rf {Command.ShellQuote(Path.Combine(dir, "mnesia"))}
+            exit 0
+            """);
+    }
+}

@@ -1,0 +1,344 @@
+"""ScriptPlatform sandbox harness: runs inside the sandbox (bubblewrap or an OCI container).
+
+Protocol with the host supervisor (ScriptPlatform.Sandbox/Supervision):
+  stdin   frames of  u32 big-endian length + UTF-8 JSON.
+          The first frame loads the script: {"source", "filename", "dependencies", "site_paths",
+          "max_processes"}; every later frame is one job: {"id", "params", "timeout", "cpu_seconds",
+          "result_limit"}. End of input ends the harness.
+  stdout  frames of  1 type byte + u32 big-endian length + payload:
+          L  load outcome (JSON), O / E  a chunk of the job's stdout / stderr,
+          R  the job's result (JSON with an "outcome" key).
+  stderr  raw text: anything the script prints while it is imported, and harness crashes.
+
+The script is imported once; every job runs in a forked child with its own pipes, a fresh scratch
+directory and the imported module's state as it was after import. Cold mode is one job per
+harness; warm mode keeps the harness and sends more jobs, so imports are paid once.
+"""
+import json
+import os
+import select
+import signal
+import struct
+import sys
+import time
+import types
+
+SCRIPT_MODULE = "script"
+SCRATCH_ROOTS = ("/tmp", "/dev/shm")
+JOB_DIR = "/tmp/job"
+READ_CHUNK = 65536
+# How often the harness looks at the process table while a job runs (fork-bomb detection).
+PROCESS_CHECK_SECONDS = 0.1
+
+_proto_in = -1
+_proto_out = -1
+
+
+def _read_exact(n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(_proto_in, n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def read_frame():
+    header = _read_exact(4)
+    if header is None:
+        return None
+    (length,) = struct.unpack(">I", header)
+    body = _read_exact(length)
+    return None if body is None else json.loads(body)
+
+
+def send_frame(kind, payload):
+    data = kind + struct.pack(">I", len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        view = view[os.write(_proto_out, view):]
+
+
+def send_json(kind, obj):
+    send_frame(kind, json.dumps(obj).encode())
+
+
+def _error_info(exc, script_file):
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    # Only the script's frames help its author; the harness's own frames are noise.
+    frames = [f for f in frames if f.filename == script_file] or frames
+    lines = ["Traceback (most recent call last):\n"] + traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    return {"type": type(exc).__name__, "message": str(exc), "traceback": "".join(lines)}
+
+
+def _isolated():
+    """True only inside our own PID namespace (bwrap's init is PID 1, or we are PID 1 in a
+    container). Killing every signalable process and wiping /tmp is only safe there."""
+    if os.getpid() == 1:
+        return True
+    try:
+        with open("/proc/1/cmdline", "rb") as f:
+            return f.read().split(b"\0", 1)[0].endswith(b"bwrap")
+    except OSError:
+        return False
+
+
+def load(init):
+    """Imports the script once. Returns (outcome, entry point or None)."""
+    source = init["source"]
+    filename = "/sandbox/" + init.get("filename", "script.py")
+    for path in init.get("site_paths", []):
+        sys.path.append(path)
+    dependencies = init.get("dependencies", [])
+    if dependencies:
+        import importlib.util
+
+        missing = []
+        for name in dependencies:
+            try:
+                if importlib.util.find_spec(name) is None:
+                    missing.append(name)
+            except (ImportError, ValueError):
+                missing.append(name)
+        if missing:
+            return {"outcome": "invalid", "kind": "missing_dependency",
+                    "message": "declared dependencies are not installed in the sandbox: " + ", ".join(missing)}, None
+    try:
+        code = compile(source, filename, "exec")
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        where = f" (line {line})" if line else ""
+        return {"outcome": "invalid", "kind": "syntax_error",
+                "message": f"{getattr(exc, 'msg', None) or exc}{where}"}, None
+    import linecache
+
+    # Tracebacks show the script's lines although the source never touches a file.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    module = types.ModuleType(SCRIPT_MODULE)
+    module.__file__ = filename
+    sys.modules[SCRIPT_MODULE] = module
+    try:
+        exec(code, module.__dict__)
+    except MemoryError:
+        return {"outcome": "killed", "kill_reason": "memory", "message": "out of memory while importing the script"}, None
+    except BaseException as exc:  # the script's top level raised: report it like a job error
+        return {"outcome": "error", "error": _error_info(exc, filename)}, None
+    for name in ("execute", "main"):
+        entry = getattr(module, name, None)
+        if callable(entry):
+            return {"outcome": "ok", "entry": name}, entry
+    return {"outcome": "invalid", "kind": "no_entry_point",
+            "message": "the script defines neither execute(params) nor main(params)"}, None
+
+
+async def _await(awaitable):
+    return await awaitable
+
+
+def _shape(result):
+    """The script format returns {"status", "data", "metadata"}; anything else is plain data."""
+    if isinstance(result, dict) and result.keys() & {"status", "data", "metadata"}:
+        status = result.get("status", "success")
+        shaped = {"status": status, "data": result.get("data"), "metadata": result.get("metadata") or {}}
+        if "error" in result:
+            shaped["script_error"] = result["error"]
+        return shaped
+    return {"status": "success", "data": result, "metadata": {}}
+
+
+def child(job, entry, w_out, w_err, w_res, script_file):
+    os.setsid()
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(w_out, 1)
+    os.dup2(w_err, 2)
+    os.dup2(w_res, 3)
+    # Nothing the harness holds (protocol pipes, earlier jobs' descriptors) reaches the job.
+    os.closerange(4, 65536)
+    sys.stdout.reconfigure(line_buffering=True)
+    sys.stderr.reconfigure(line_buffering=True)
+    os.makedirs(JOB_DIR, mode=0o700, exist_ok=True)
+    os.chdir(JOB_DIR)
+    os.environ["HOME"] = JOB_DIR
+    os.environ["TMPDIR"] = JOB_DIR
+    cpu = job.get("cpu_seconds")
+    if cpu:
+        import resource
+
+        # RLIMIT_CPU counts from this fork, so each job gets its own CPU budget.
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    try:
+        result = entry(job.get("params", {}))
+        if hasattr(result, "__await__"):
+            import asyncio
+
+            result = asyncio.run(_await(result))
+        payload = _shape(result)
+        payload["outcome"] = "error" if payload["status"] == "error" else "success"
+        try:
+            text = json.dumps(payload, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as exc:
+            text = json.dumps({"outcome": "invalid", "kind": "result_not_serialisable",
+                               "message": f"the result is not JSON-serialisable: {exc}"})
+    except MemoryError:
+        text = json.dumps({"outcome": "killed", "kill_reason": "memory", "message": "out of memory"})
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt are script errors too
+        text = json.dumps({"outcome": "error", "error": _error_info(exc, script_file)})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    data = memoryview(text.encode())
+    while data:
+        data = data[os.write(3, data):]
+
+
+def _count_processes():
+    return sum(1 for name in os.listdir("/proc") if name.isdigit())
+
+
+def _kill_stragglers(pid, isolated):
+    """Kills the job's whole tree: its session, and inside our own PID namespace every process
+    but us and init, which catches double-forked grandchildren that left the session."""
+    for target in ((-1,) if isolated else ()) + (-pid,):
+        try:
+            os.kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if os.getpid() == 1:  # as a container's PID 1 we inherit orphans and must reap them
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+
+
+def run_job(job, entry, init, isolated, script_file):
+    r_out, w_out = os.pipe()
+    r_err, w_err = os.pipe()
+    r_res, w_res = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            child(job, entry, w_out, w_err, w_res, script_file)
+        finally:
+            os._exit(0)
+    for fd in (w_out, w_err, w_res):
+        os.close(fd)
+
+    timeout = job.get("timeout") or 3600
+    result_limit = job.get("result_limit") or (1 << 20)
+    max_processes = init.get("max_processes") or 0
+    deadline = time.monotonic() + timeout
+    kinds = {r_out: b"O", r_err: b"E"}
+    result = bytearray()
+    forced = None
+    status = None
+    pidfd = os.pidfd_open(pid)
+    poller = select.poll()
+    open_fds = {r_out, r_err, r_res}
+    for fd in (*open_fds, pidfd):
+        poller.register(fd, select.POLLIN)
+    while open_fds or status is None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 and forced is None and status is None:
+            forced = {"outcome": "timeout", "message": f"wall-clock limit of {timeout:g} s reached"}
+            _kill_stragglers(pid, isolated)
+        wait = max(0.0, remaining)
+        if isolated and max_processes:
+            wait = min(wait, PROCESS_CHECK_SECONDS)
+        for fd, _ in poller.poll(None if forced else wait * 1000):
+            if fd == pidfd:
+                status = os.waitpid(pid, 0)[1]
+                poller.unregister(pidfd)
+                os.close(pidfd)
+                # The job is over: anything it left behind dies now so the pipes reach EOF.
+                _kill_stragglers(pid, isolated)
+                continue
+            data = os.read(fd, READ_CHUNK)
+            if not data:
+                poller.unregister(fd)
+                os.close(fd)
+                open_fds.discard(fd)
+            elif fd == r_res:
+                result += data
+                if len(result) > result_limit and forced is None:
+                    forced = {"outcome": "killed", "kill_reason": "output",
+                              "message": f"the result exceeds {result_limit} bytes"}
+                    _kill_stragglers(pid, isolated)
+            else:
+                send_frame(kinds[fd], data)
+        if forced is None and isolated and max_processes and status is None \
+                and _count_processes() + 1 >= max_processes:
+            forced = {"outcome": "killed", "kill_reason": "processes",
+                      "message": f"process limit of {max_processes} reached"}
+            _kill_stragglers(pid, isolated)
+    if forced is not None:
+        return forced
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        reasons = {signal.SIGXCPU: "cpu", signal.SIGXFSZ: "file_size", signal.SIGKILL: "signal"}
+        return {"outcome": "killed", "kill_reason": reasons.get(sig, "signal"),
+                "message": f"the script was killed by {signal.Signals(sig).name}"}
+    if result:
+        return bytes(result)
+    return {"outcome": "error", "error": {"type": "ProcessExit",
+                                          "message": f"the script exited with code {os.WEXITSTATUS(status)} before returning"}}
+
+
+def wipe_scratch():
+    import shutil
+
+    for root in SCRATCH_ROOTS:
+        for name in os.listdir(root):
+            path = os.path.join(root, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+
+def _undumpable():
+    """Stops later jobs (same uid) from opening our /proc/PID/fd or /proc/PID/mem."""
+    import ctypes
+
+    pr_set_dumpable = 4
+    ctypes.CDLL(None).prctl(pr_set_dumpable, 0, 0, 0, 0)
+
+
+def main():
+    global _proto_in, _proto_out
+    _proto_in, _proto_out = os.dup(0), os.dup(1)
+    # The script's import-time prints must not corrupt the protocol: they go to raw stderr.
+    os.dup2(2, 1)
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    isolated = _isolated()
+    init = read_frame()
+    if init is None:
+        return
+    if isolated and init.get("warm"):
+        _undumpable()
+    outcome, entry = load(init)
+    send_json(b"L", outcome)
+    if entry is None:
+        return
+    script_file = "/sandbox/" + init.get("filename", "script.py")
+    while (job := read_frame()) is not None:
+        result = run_job(job, entry, init, isolated, script_file)
+        send_frame(b"R", result if isinstance(result, bytes) else json.dumps(result).encode())
+        if isolated:
+            wipe_scratch()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using ScriptPlatform.Sandbox.Harness;
+using ScriptPlatform.Sandbox.Limits;
+using ScriptPlatform.Sandbox.Slots;
+using ScriptPlatform.Sandbox.Supervision;
+
+namespace ScriptPlatform.Sandbox.Runners;
+
+/// <summary>
+/// bubblewrap, hardened as measured in PLATFORM-FACTS.md: all namespaces unshared, read-only root
+/// with only /usr, sized tmpfs, cleared environment, no capabilities, seccomp filter, rlimits, and
+/// the whole thing started as the slot's own non-root host uid (RLIMIT_NPROC is not enforced for
+/// uid 0, so a fork bomb would run free as root).
+/// </summary>
+internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles files) : ISandboxRunner
+{
+    // Paths a resolver and TLS client need; bound read-only only for scripts granted network.
+    private static readonly string[] NetworkFiles = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/ssl", "/etc/ca-certificates"];
+
+    private readonly SemaphoreSlim _prepare = new(1, 1);
+    private bool _prepared;
+
+    public SandboxRuntime Runtime => SandboxRuntime.Bubblewrap;
+
+    public async Task PrepareAsync(CancellationToken ct)
+    {
+        if (_prepared)
+        {
+            return;
+        }
+
+        await _prepare.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (!_prepared)
+            {
+                await files.WriteRunnerAsync(ct).ConfigureAwait(false);
+                await files.WriteSeccompFiltersAsync(ct).ConfigureAwait(false);
+                _prepared = true;
+            }
+        }
+        finally
+        {
+            _prepare.Release();
+        }
+    }
+
+    public ProcessStartInfo CreateStartInfo(SandboxSlot slot, ResourceLimits limits, bool network, string instanceName)
+    {
+        // dash applies the rlimits and opens the seccomp filter on fd 9 for bwrap (.NET cannot pass
+        // extra descriptors); "$0" is the filter path and "$@" the command, so nothing is quoted by hand.
+        var shell = string.Create(CultureInfo.InvariantCulture,
+            $"ulimit -v {limits.MemoryMb * 1024L}; ulimit -p {limits.Processes}; ulimit -n {limits.OpenFiles}; "
+            + $"ulimit -f {limits.FileSizeMb * 2048L}; ulimit -c 0; exec \"$@\" 9<\"$0\"");
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        var args = start.ArgumentList;
+        Add(args, "-c", shell, network ? files.NetworkFilterPath : files.StrictFilterPath);
+        if (Environment.IsPrivilegedProcess)
+        {
+            // Unprivileged callers (a developer's CLI) run bwrap as themselves; bwrap's PID namespace
+            // still takes every process down with it.
+            var id = slot.Uid.ToString(CultureInfo.InvariantCulture);
+            Add(args, "setpriv", $"--reuid={id}", $"--regid={id}", "--clear-groups");
+        }
+
+        Add(args, "bwrap", "--unshare-all");
+        if (network)
+        {
+            args.Add("--share-net");
+        }
+
+        Add(args, "--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns",
+            "--die-with-parent", "--new-session", "--hostname", "sandbox", "--cap-drop", "ALL",
+            "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+            "--symlink", "usr/lib64", "/lib64", "--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache");
+        if (network)
+        {
+            foreach (var path in NetworkFiles)
+            {
+                Add(args, "--ro-bind-try", path, path);
+            }
+        }
+
+        Add(args, "--proc", "/proc", "--dev", "/dev",
+            "--size", "1048576", "--tmpfs", "/dev/shm",
+            "--size", (limits.TmpfsMb * 1048576L).ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp",
+            "--ro-bind", files.RunnerPath, "/sandbox/runner.py",
+            "--remount-ro", "/dev", "--remount-ro", "/",
+            "--clearenv", "--setenv", "PATH", "/usr/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
+            "--chdir", "/tmp", "--seccomp", "9",
+            options.PythonPath, "-I", "-S", "-B", "/sandbox/runner.py");
+        return start;
+    }
+
+    public async Task TerminateAsync(SandboxSlot slot, string instanceName, CancellationToken ct)
+    {
+        if (!await ProcessSweeper.KillAllAsync(slot.Uid, TimeSpan.FromMilliseconds(options.KillGraceMilliseconds)).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"processes of {slot} survived SIGKILL");
+        }
+    }
+
+    private static void Add(System.Collections.ObjectModel.Collection<string> list, params string[] items)
+    {
+        foreach (var item in items)
+        {
+            list.Add(item);
+        }
+    }
+}

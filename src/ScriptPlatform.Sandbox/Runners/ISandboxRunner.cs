@@ -1,0 +1,24 @@
+using System.Diagnostics;
+using ScriptPlatform.Sandbox.Limits;
+using ScriptPlatform.Sandbox.Slots;
+
+namespace ScriptPlatform.Sandbox.Runners;
+
+/// <summary>
+/// One isolation runtime. A runner only knows how to start the harness in a sandbox and how to tear
+/// a sandbox down; the protocol, limits on output and the wall clock live in the supervisor.
+/// </summary>
+internal interface ISandboxRunner
+{
+    SandboxRuntime Runtime { get; }
+
+    /// <summary>One-time host preparation (harness files, filters, image check). Safe to call repeatedly.</summary>
+    Task PrepareAsync(CancellationToken ct);
+
+    /// <summary>The command that starts the harness in a fresh sandbox for <paramref name="slot"/>.</summary>
+    /// <param name="instanceName">Unique name of this sandbox instance (container name for OCI).</param>
+    ProcessStartInfo CreateStartInfo(SandboxSlot slot, ResourceLimits limits, bool network, string instanceName);
+
+    /// <summary>Stops everything the sandbox runs (SIGTERM, grace, SIGKILL) and returns when nothing of it is left.</summary>
+    Task TerminateAsync(SandboxSlot slot, string instanceName, CancellationToken ct);
+}

@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ScriptPlatform.Sandbox.Harness;
+using ScriptPlatform.Sandbox.Limits;
+using ScriptPlatform.Sandbox.Metadata;
+using ScriptPlatform.Sandbox.Runners;
+using ScriptPlatform.Sandbox.Slots;
+using ScriptPlatform.Sandbox.Supervision;
+using ScriptPlatform.Sandbox.Warm;
+
+namespace ScriptPlatform.Sandbox;
+
+/// <summary>
+/// The sandbox: validates a job, resolves its limits, waits for a slot and runs the job cold (a new
+/// sandbox) or warm (a pre-started sandbox that already imported the script) under the supervisor.
+/// </summary>
+public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
+{
+    /// <summary>Largest params object accepted.</summary>
+    public const int MaxParamsBytes = 1 << 20;
+
+    // Time the supervisor allows beyond the wall clock for sandbox start-up and the harness's own
+    // timeout to report before it tears the sandbox down itself.
+    private static readonly TimeSpan SupervisorSlack = TimeSpan.FromSeconds(1);
+
+    private readonly SandboxOptions _options;
+    private readonly ILogger<ScriptSandbox> _logger;
+    private readonly ISandboxRunner _runner;
+    private readonly RuntimeProfile _profile;
+    private readonly SlotPool _slots;
+    private readonly SemaphoreSlim _prepare = new(1, 1);
+    private bool _prepared;
+
+    public ScriptSandbox(IOptions<SandboxOptions> options, ILogger<ScriptSandbox> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        var files = new HarnessFiles(_options.WorkDirectory, _options.PythonPath);
+        _runner = _options.Runtime switch
+        {
+            SandboxRuntime.Bubblewrap => new BubblewrapRunner(_options, files),
+            SandboxRuntime.Oci => new OciRunner(_options, files),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Runtime, "unknown sandbox runtime"),
+        };
+        _profile = RuntimeProfile.For(_options.Runtime);
+        _slots = new SlotPool(_options.Slots, _options.BaseUid);
+    }
+
+    /// <summary>The slots' host uids; every process of these uids belongs to a sandbox.</summary>
+    public IReadOnlyList<int> SlotUids => _slots.All.Select(s => s.Uid).ToList();
+
+    public async Task<SandboxResult> RunAsync(SandboxJob job, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var clock = Stopwatch.StartNew();
+        ScriptMetadata metadata;
+        ResourceLimits limits;
+        try
+        {
+            ValidateParams(job.ParamsJson);
+            metadata = job.Metadata ?? ScriptMetadataParser.Parse(job.Source);
+            limits = LimitResolver.Resolve(_profile, metadata, job.Limits, _options.Maxima);
+        }
+        catch (Exception ex) when (ex is ScriptMetadataException or ArgumentException)
+        {
+            var kind = ex is ScriptMetadataException ? "invalid_metadata" : ex is InvalidParamsException ? "invalid_params" : "invalid_limits";
+            return new SandboxResult { Status = SandboxStatus.Invalid, Error = new SandboxError(kind, ex.Message), ExitReason = "rejected before running", Duration = clock.Elapsed };
+        }
+
+        var network = metadata.Network && _options.AllowNetwork;
+        if (metadata.Network && !network)
+        {
+            LogNetworkDenied(job.ScriptName);
+        }
+
+        await PrepareAsync(ct).ConfigureAwait(false);
+        SandboxSlot slot;
+        try
+        {
+            slot = await _slots.AcquireAsync(job.Warm ? WarmWorker.KeyFor(job.Source, limits, network) : null, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return new SandboxResult { Status = SandboxStatus.Cancelled, ExitReason = "cancelled while waiting for a free slot", Duration = clock.Elapsed, Limits = limits };
+        }
+
+        try
+        {
+            var output = new OutputCollector(_options.TailKb * 1024, limits.OutputKb * 1024L, job.OnOutput);
+            var importNames = metadata.Dependencies.Select(ScriptMetadataParser.ImportName).ToList();
+            var outcome = job.Warm
+                ? await RunWarmAsync(slot, job, limits, network, importNames, output, ct).ConfigureAwait(false)
+                : await RunColdAsync(slot, job, limits, network, importNames, output, ct).ConfigureAwait(false);
+            output.Complete();
+            var result = ResultMapper.Map(outcome, metadata, limits) with
+            {
+                Stdout = output.StdoutTail,
+                Stderr = output.StderrTail,
+                OutputTruncated = output.Truncated,
+                Duration = clock.Elapsed,
+                Limits = limits,
+                Warm = job.Warm,
+            };
+            LogFinished(job.ScriptName, job.ScriptVersion ?? "-", slot.Index, result.Status, result.ExitReason, clock.ElapsedMilliseconds);
+            return result;
+        }
+        finally
+        {
+            _slots.Release(slot);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var slot in _slots.All)
+        {
+            if (slot.Warm is { } warm)
+            {
+                slot.Warm = null;
+                await warm.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        _slots.Dispose();
+        _prepare.Dispose();
+    }
+
+    private async Task<Supervised> RunColdAsync(
+        SandboxSlot slot, SandboxJob job, ResourceLimits limits, bool network, List<string> importNames, OutputCollector output, CancellationToken ct)
+    {
+        await DiscardWarmAsync(slot).ConfigureAwait(false);
+        await using var session = HarnessSession.Start(_runner, slot, limits, network, _logger);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(limits.WallClockSeconds) + SupervisorSlack);
+        var init = HarnessProtocol.InitFrame(job.Source, importNames, _options.SitePackages, limits.Processes, warm: false);
+        var request = HarnessProtocol.JobFrame(1, job.ParamsJson, limits.WallClockSeconds, limits.CpuSeconds);
+        // Sent in the background: a large script or params fill the pipe until the harness reads them,
+        // and the harness may never read them (it failed to load, or hangs in import).
+        var sending = SendAndCloseAsync(session, [init, request]);
+        var loaded = await JobSupervisor.AwaitFrameAsync(session, HarnessProtocol.Load, output, deadline.Token, ct).ConfigureAwait(false);
+        var outcome = !IsLoaded(loaded)
+            ? loaded
+            : await JobSupervisor.AwaitFrameAsync(session, HarnessProtocol.Result, output, deadline.Token, ct).ConfigureAwait(false);
+        try
+        {
+            // The harness exits once its input is closed; the sweep in WaitForExitAsync proves nothing is left.
+            await session.WaitForExitAsync().WaitAsync(SupervisorSlack, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await session.StopAsync().ConfigureAwait(false);
+        }
+
+        await sending.ConfigureAwait(false);
+        return outcome;
+    }
+
+    private async Task<Supervised> RunWarmAsync(
+        SandboxSlot slot, SandboxJob job, ResourceLimits limits, bool network, List<string> importNames, OutputCollector output, CancellationToken ct)
+    {
+        var key = WarmWorker.KeyFor(job.Source, limits, network);
+        if (slot.Warm is { } existing && (existing.Key != key || existing.Session.Stopped))
+        {
+            await DiscardWarmAsync(slot).ConfigureAwait(false);
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(limits.WallClockSeconds) + SupervisorSlack);
+        if (slot.Warm is null)
+        {
+            await DiscardWarmAsync(slot).ConfigureAwait(false);
+            var session = HarnessSession.Start(_runner, slot, limits, network, _logger);
+            try
+            {
+                await session.SendAsync(HarnessProtocol.InitFrame(job.Source, importNames, _options.SitePackages, limits.Processes, warm: true), ct).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // the harness died at once; the supervisor below reports it
+            }
+
+            var loaded = await JobSupervisor.AwaitFrameAsync(session, HarnessProtocol.Load, output, deadline.Token, ct).ConfigureAwait(false);
+            if (!IsLoaded(loaded))
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+                return loaded;
+            }
+
+            slot.Warm = new WarmWorker(session, key);
+        }
+
+        var warm = slot.Warm;
+        try
+        {
+            await warm.Session.SendAsync(HarnessProtocol.JobFrame(warm.NextJobId(), job.ParamsJson, limits.WallClockSeconds, limits.CpuSeconds), ct).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // the worker died between jobs; the supervisor below reports it
+        }
+
+        var outcome = await JobSupervisor.AwaitFrameAsync(warm.Session, HarnessProtocol.Result, output, deadline.Token, ct).ConfigureAwait(false);
+        warm.Session.Output = null;
+        if (outcome.Verdict != Verdict.Frame)
+        {
+            await DiscardWarmAsync(slot).ConfigureAwait(false);
+        }
+
+        return outcome;
+    }
+
+    private static bool IsLoaded(Supervised loaded) =>
+        loaded.Verdict == Verdict.Frame && loaded.Payload!.RootElement.GetProperty("outcome").GetString() == "ok";
+
+    private static async Task SendAndCloseAsync(HarnessSession session, byte[][] frames)
+    {
+        try
+        {
+            foreach (var frame in frames)
+            {
+                await session.SendAsync(frame, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            session.CloseInput();
+        }
+        catch (IOException)
+        {
+            // the harness stopped reading: its outcome says why
+        }
+    }
+
+    private static async Task DiscardWarmAsync(SandboxSlot slot)
+    {
+        if (slot.Warm is { } warm)
+        {
+            slot.Warm = null;
+            await warm.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task PrepareAsync(CancellationToken ct)
+    {
+        if (_prepared)
+        {
+            return;
+        }
+
+        await _prepare.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (!_prepared)
+            {
+                await _runner.PrepareAsync(ct).ConfigureAwait(false);
+                // A previous process may have died mid-job: the slots' uids must start empty.
+                foreach (var slot in _slots.All)
+                {
+                    await ProcessSweeper.KillAllAsync(slot.Uid, TimeSpan.Zero).ConfigureAwait(false);
+                }
+
+                _prepared = true;
+            }
+        }
+        finally
+        {
+            _prepare.Release();
+        }
+    }
+
+    private static void ValidateParams(string paramsJson)
+    {
+        if (Encoding.UTF8.GetByteCount(paramsJson) > MaxParamsBytes)
+        {
+            throw new InvalidParamsException($"params exceed {MaxParamsBytes} bytes");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(paramsJson);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidParamsException($"params must be a JSON object, not {document.RootElement.ValueKind.ToString().ToLower(CultureInfo.InvariantCulture)}");
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidParamsException($"params are not valid JSON: {ex.Message}");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Script {Script} declares network access but operator policy denies it; it runs without network")]
+    private partial void LogNetworkDenied(string script);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Script {Script} {Version} in slot {Slot}: {Status} ({ExitReason}) in {ElapsedMs} ms")]
+    private partial void LogFinished(string script, string version, int slot, SandboxStatus status, string exitReason, long elapsedMs);
+
+    private sealed class InvalidParamsException(string message) : ArgumentException(message);
+}

@@ -1,0 +1,19 @@
+using ScriptPlatform.Sandbox.Warm;
+
+namespace ScriptPlatform.Sandbox.Slots;
+
+/// <summary>
+/// One concurrent execution place. Its own host uid makes RLIMIT_NPROC a per-job process limit and
+/// lets the supervisor find and kill every process a job left behind, even double-forked ones.
+/// </summary>
+internal sealed class SandboxSlot(int index, int uid)
+{
+    public int Index { get; } = index;
+
+    public int Uid { get; } = uid;
+
+    /// <summary>The warm interpreter parked in this slot, if any. Only touched by the slot's current holder.</summary>
+    public WarmWorker? Warm { get; set; }
+
+    public override string ToString() => $"slot {Index} (uid {Uid})";
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using ScriptPlatform.Sandbox.Limits;
+using ScriptPlatform.Sandbox.Runners;
+using ScriptPlatform.Sandbox.Slots;
+
+namespace ScriptPlatform.Sandbox.Supervision;
+
+/// <summary>A harness running in one sandbox: its process, protocol streams and teardown.</summary>
+internal sealed class HarnessSession : IAsyncDisposable
+{
+    private readonly ISandboxRunner _runner;
+    private readonly Process _process;
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly Task _stderrPump;
+    private readonly ILogger _logger;
+    private Task? _stopping;
+
+    private HarnessSession(ISandboxRunner runner, SandboxSlot slot, ResourceLimits limits, bool network, ILogger logger)
+    {
+        _runner = runner;
+        _logger = logger;
+        Slot = slot;
+        Limits = limits;
+        Network = network;
+        InstanceName = $"sp-slot{slot.Index}-{Guid.NewGuid():N}"[..24];
+        _process = Process.Start(runner.CreateStartInfo(slot, limits, network, InstanceName))
+            ?? throw new InvalidOperationException($"could not start the {runner.Runtime} sandbox");
+        _input = _process.StandardInput.BaseStream;
+        _output = _process.StandardOutput.BaseStream;
+        _stderrPump = PumpStderrAsync();
+    }
+
+    public SandboxSlot Slot { get; }
+
+    public ResourceLimits Limits { get; }
+
+    public bool Network { get; }
+
+    public string InstanceName { get; }
+
+    /// <summary>Where the harness's raw stderr goes (script output while it is imported, sandbox errors).</summary>
+    public OutputCollector? Output { get; set; }
+
+    public bool Stopped => _stopping is not null;
+
+    public static HarnessSession Start(ISandboxRunner runner, SandboxSlot slot, ResourceLimits limits, bool network, ILogger logger) =>
+        new(runner, slot, limits, network, logger);
+
+    public async Task SendAsync(byte[] frame, CancellationToken ct)
+    {
+        await _input.WriteAsync(frame, ct).ConfigureAwait(false);
+        await _input.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    public void CloseInput() => _input.Dispose();
+
+    /// <summary>The next frame, or null once the harness has gone (its output closed).</summary>
+    public Task<HarnessFrame?> ReadFrameAsync() => HarnessProtocol.ReadAsync(_output);
+
+    /// <summary>Stops the sandbox and everything in it; idempotent and safe to call from any thread.</summary>
+    public Task StopAsync()
+    {
+        lock (_process)
+        {
+            return _stopping ??= StopCoreAsync();
+        }
+    }
+
+    /// <summary>Waits for the harness to exit by itself, then makes sure nothing of the slot is left.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        await _stderrPump.ConfigureAwait(false);
+        await StopAsync().ConfigureAwait(false);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _process.Dispose();
+    }
+
+    private async Task StopCoreAsync()
+    {
+        try
+        {
+            await _runner.TerminateAsync(Slot, InstanceName, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            _logger.LogError(ex, "Could not tear down the sandbox of {Slot}", Slot);
+        }
+
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        await _stderrPump.ConfigureAwait(false);
+    }
+
+    private async Task PumpStderrAsync()
+    {
+        var stream = _process.StandardError.BaseStream;
+        var buffer = new byte[16384];
+        int n;
+        while ((n = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            Output?.Add(OutputStream.Stderr, buffer.AsSpan(0, n));
+        }
+    }
+}

@@ -1,0 +1,2 @@
+global using ScriptPlatform.Grpc.Tests.Infrastructure;
+global using ScriptPlatform.Grpc.Tests.Protos;
