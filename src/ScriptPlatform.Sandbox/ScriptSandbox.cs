@@ -135,7 +135,7 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         await DiscardWarmAsync(slot).ConfigureAwait(false);
         await using var session = HarnessSession.Start(_runner, slot, limits, network, _logger);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(limits.WallClockSeconds) + SupervisorSlack);
-        var init = HarnessProtocol.InitFrame(job.Source, importNames, _options.SitePackages, limits.Processes, warm: false);
+        var init = HarnessProtocol.InitFrame(job.Source, importNames, _options.SitePackages, limits, warm: false);
         var request = HarnessProtocol.JobFrame(1, job.ParamsJson, limits.WallClockSeconds, limits.CpuSeconds);
         // Sent in the background: a large script or params fill the pipe until the harness reads them,
         // and the harness may never read them (it failed to load, or hangs in import).
@@ -174,7 +174,7 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
             var session = HarnessSession.Start(_runner, slot, limits, network, _logger);
             try
             {
-                await session.SendAsync(HarnessProtocol.InitFrame(job.Source, importNames, _options.SitePackages, limits.Processes, warm: true), ct).ConfigureAwait(false);
+                await session.SendAsync(HarnessProtocol.InitFrame(job.Source, importNames, _options.SitePackages, limits, warm: true), ct).ConfigureAwait(false);
             }
             catch (IOException)
             {

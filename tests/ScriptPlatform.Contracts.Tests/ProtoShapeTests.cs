@@ -1,6 +1,3 @@
-using Google.Protobuf;
-using Google.Protobuf.Reflection;
-
 namespace ScriptPlatform.Contracts.Tests;
 
 public sealed class ProtoShapeTests
@@ -66,16 +63,6 @@ public sealed class ProtoShapeTests
             name));
     }
 
-    [Fact]
-    public void Field_numbers_start_at_one_and_have_no_gaps()
-    {
-        // Nothing is reserved yet (v1 never shipped); a gap would mean a forgotten field.
-        Assert.All(Contracts.AllMessages(), m =>
-            Assert.Equal(Enumerable.Range(1, m.Fields.InDeclarationOrder().Count), m.Fields.InFieldNumberOrder().Select(f => f.FieldNumber)));
-    }
-
     private static string ScreamingSnake(string pascal) =>
         string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : char.ToUpperInvariant(c).ToString()));
-
-    internal static IMessage NewMessage(MessageDescriptor descriptor) => descriptor.Parser.ParseFrom(ByteString.Empty);
 }

@@ -26,6 +26,8 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
     private HttpResponseMessage? _response;
     private Stream? _body;
     private string? _encoding;
+    private HttpHeaders? _trailerSource;
+    private Metadata? _trailers;
 
     private ClientCall(GrpcChannel channel, DateTime? deadline, CancellationToken callerToken)
     {
@@ -44,7 +46,8 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
 
     public Metadata ResponseHeaders => _response is null ? new Metadata() : ResponseStatus.ToMetadata(_response.Headers);
 
-    public Metadata Trailers { get; private set; } = new();
+    /// <summary>The trailers (or, for a Trailers-Only response, the headers); converted only when asked for.</summary>
+    public Metadata Trailers => _trailers ??= _trailerSource is null ? new Metadata() : ResponseStatus.ToMetadata(_trailerSource);
 
     /// <summary>Sends the request and waits for the response headers.</summary>
     public static async Task<ClientCall<TResponse>> StartAsync(
@@ -62,6 +65,23 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
             await call.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>A whole unary call: exactly one response message, then an OK status.</summary>
+    public static async Task<TResult> UnaryAsync<TResult>(
+        GrpcChannel channel, ClientMethod method, IMessage request, CallOptions options, Func<TResponse, ClientCall<TResponse>, TResult> result)
+    {
+        var deadline = options.Deadline is { } d ? d.ToUniversalTime() : (DateTime?)null;
+        await using var call = new ClientCall<TResponse>(channel, deadline, options.CancellationToken);
+        await call.SendAsync(method, request, options).ConfigureAwait(false);
+        var response = await call.ReadNextAsync().ConfigureAwait(false)
+            ?? throw new RpcException(StatusCode.Internal, "The server ended a unary call with OK but no response message.");
+        if (await call.ReadNextAsync().ConfigureAwait(false) is not null)
+        {
+            throw new RpcException(StatusCode.Internal, "The server sent more than one response message for a unary call.");
+        }
+
+        return result(response, call);
     }
 
     /// <summary>The next response message, or null once the call ended with OK (otherwise it throws).</summary>
@@ -132,7 +152,7 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
             if (ResponseStatus.FromHeaders(_response) is { } status)
             {
                 // A Trailers-Only response (or an HTTP error): the call is over already.
-                Trailers = ResponseStatus.ToMetadata(_response.Headers);
+                _trailerSource = _response.Headers;
                 throw new RpcException(status, Trailers);
             }
 
@@ -169,7 +189,7 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
     /// <summary>The body ended: the status is in the trailers.</summary>
     private void Finish()
     {
-        Trailers = ResponseStatus.ToMetadata(_response!.TrailingHeaders);
+        _trailerSource = _response!.TrailingHeaders;
         var status = ResponseStatus.FromTrailers(_response);
         if (status.StatusCode != StatusCode.OK)
         {

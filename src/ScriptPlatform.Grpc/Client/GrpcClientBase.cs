@@ -77,7 +77,14 @@ public abstract class GrpcClientBase
             ? found
             : throw new ArgumentException($"Service {Service.FullName} has no rpc named '{method}'.", nameof(method));
 
-    private async Task<TResult> UnaryCoreAsync<TResponse, TResult>(
+    private Task<TResult> UnaryCoreAsync<TResponse, TResult>(
+        ClientMethod method, IMessage request, CallOptions options, bool idempotent, Func<TResponse, ClientCall<TResponse>, TResult> result)
+        where TResponse : class, IMessage<TResponse>, new() =>
+        idempotent || GrpcTelemetry.IsEnabled
+            ? UnaryWithRetriesAndSpanAsync(method, request, options, idempotent, result)
+            : ClientCall<TResponse>.UnaryAsync(Channel, method, request, options, result);
+
+    private async Task<TResult> UnaryWithRetriesAndSpanAsync<TResponse, TResult>(
         ClientMethod method, IMessage request, CallOptions options, bool idempotent, Func<TResponse, ClientCall<TResponse>, TResult> result)
         where TResponse : class, IMessage<TResponse>, new()
     {
@@ -89,7 +96,7 @@ public abstract class GrpcClientBase
             {
                 try
                 {
-                    var value = await UnaryAttemptAsync(method, request, options, result).ConfigureAwait(false);
+                    var value = await ClientCall<TResponse>.UnaryAsync(Channel, method, request, options, result).ConfigureAwait(false);
                     code = StatusCode.OK;
                     return value;
                 }
@@ -112,21 +119,6 @@ public abstract class GrpcClientBase
         {
             GrpcTelemetry.Stop(activity, code, isServer: false);
         }
-    }
-
-    private async Task<TResult> UnaryAttemptAsync<TResponse, TResult>(
-        ClientMethod method, IMessage request, CallOptions options, Func<TResponse, ClientCall<TResponse>, TResult> result)
-        where TResponse : class, IMessage<TResponse>, new()
-    {
-        await using var call = await ClientCall<TResponse>.StartAsync(Channel, method, request, options, options.CancellationToken).ConfigureAwait(false);
-        var response = await call.ReadNextAsync().ConfigureAwait(false)
-            ?? throw new RpcException(StatusCode.Internal, "The server ended a unary call with OK but no response message.");
-        if (await call.ReadNextAsync().ConfigureAwait(false) is not null)
-        {
-            throw new RpcException(StatusCode.Internal, "The server sent more than one response message for a unary call.");
-        }
-
-        return result(response, call);
     }
 
     private async IAsyncEnumerable<TResponse> ServerStreamingCoreAsync<TResponse>(

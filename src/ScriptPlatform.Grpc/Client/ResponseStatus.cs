@@ -24,7 +24,7 @@ internal static class ResponseStatus
             return new Status(FromHttpStatus(response.StatusCode), $"Bad gRPC response. HTTP status code: {(int)response.StatusCode}");
         }
 
-        var contentType = response.Content.Headers.ContentType?.MediaType;
+        var contentType = response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var values) ? values.ToString() : null;
         return GrpcProtocol.IsGrpcContentType(contentType)
             ? null
             : new Status(StatusCode.Internal, $"Bad gRPC response. Invalid content-type value: {contentType}");

@@ -12,7 +12,13 @@ public static class GrpcKestrelExtensions
     /// </summary>
     public static IWebHostBuilder ConfigureGrpcKestrel(this IWebHostBuilder webHost, string? url = null)
     {
-        webHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
+        webHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2);
+
+            // gRPC clients ignore it; leaving it out saves bytes on every response and hides the stack.
+            kestrel.AddServerHeader = false;
+        });
         return url is null ? webHost : webHost.UseUrls(url);
     }
 

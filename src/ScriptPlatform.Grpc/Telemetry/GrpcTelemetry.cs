@@ -16,6 +16,9 @@ public static class GrpcTelemetry
 
     internal static readonly ActivitySource Source = new(ActivitySourceName);
 
+    /// <summary>Whether anything listens to our spans (otherwise calls skip them entirely).</summary>
+    internal static bool IsEnabled => Source.HasListeners();
+
     internal static Activity? StartServer(HttpContext httpContext, GrpcMethod method)
     {
         if (!Source.HasListeners())

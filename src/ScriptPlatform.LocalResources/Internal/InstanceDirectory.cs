@@ -98,7 +98,7 @@ internal sealed class InstanceDirectory
         {
             if (_watchdog is { HasExited: false })
             {
-                _watchdog.Kill();
+                _watchdog.Kill(entireProcessTree: true);
             }
             _watchdog?.Dispose();
             _watchdog = null;

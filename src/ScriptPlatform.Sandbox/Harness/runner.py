@@ -3,7 +3,7 @@
 Protocol with the host supervisor (ScriptPlatform.Sandbox/Supervision):
   stdin   frames of  u32 big-endian length + UTF-8 JSON.
           The first frame loads the script: {"source", "filename", "dependencies", "site_paths",
-          "max_processes"}; every later frame is one job: {"id", "params", "timeout", "cpu_seconds",
+          "max_processes", "rlimits", "warm"}; every later frame is one job: {"id", "params", "timeout", "cpu_seconds",
           "result_limit"}. End of input ends the harness.
   stdout  frames of  1 type byte + u32 big-endian length + payload:
           L  load outcome (JSON), O / E  a chunk of the job's stdout / stderr,
@@ -14,14 +14,13 @@ The script is imported once; every job runs in a forked child with its own pipes
 directory and the imported module's state as it was after import. Cold mode is one job per
 harness; warm mode keeps the harness and sends more jobs, so imports are paid once.
 """
+import _signal as signal  # the C module: the signal package builds enums we do not need
 import json
 import os
 import select
-import signal
 import struct
 import sys
 import time
-import types
 
 SCRIPT_MODULE = "script"
 SCRATCH_ROOTS = ("/tmp", "/dev/shm")
@@ -64,8 +63,15 @@ def send_json(kind, obj):
     send_frame(kind, json.dumps(obj).encode())
 
 
+_source = ""
+
+
 def _error_info(exc, script_file):
+    import linecache
     import traceback
+
+    # Tracebacks show the script's lines although the source never touched a file.
+    linecache.cache[script_file] = (len(_source), None, _source.splitlines(True), script_file)
 
     frames = traceback.extract_tb(exc.__traceback__)
     # Only the script's frames help its author; the harness's own frames are noise.
@@ -89,7 +95,8 @@ def _isolated():
 
 def load(init):
     """Imports the script once. Returns (outcome, entry point or None)."""
-    source = init["source"]
+    global _source
+    source = _source = init["source"]
     filename = "/sandbox/" + init.get("filename", "script.py")
     for path in init.get("site_paths", []):
         sys.path.append(path)
@@ -114,11 +121,7 @@ def load(init):
         where = f" (line {line})" if line else ""
         return {"outcome": "invalid", "kind": "syntax_error",
                 "message": f"{getattr(exc, 'msg', None) or exc}{where}"}, None
-    import linecache
-
-    # Tracebacks show the script's lines although the source never touches a file.
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    module = types.ModuleType(SCRIPT_MODULE)
+    module = type(sys)(SCRIPT_MODULE)
     module.__file__ = filename
     sys.modules[SCRIPT_MODULE] = module
     try:
@@ -281,9 +284,9 @@ def run_job(job, entry, init, isolated, script_file):
         return forced
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        reasons = {signal.SIGXCPU: "cpu", signal.SIGXFSZ: "file_size", signal.SIGKILL: "signal"}
+        reasons = {signal.SIGXCPU: "cpu", signal.SIGXFSZ: "file_size"}
         return {"outcome": "killed", "kill_reason": reasons.get(sig, "signal"),
-                "message": f"the script was killed by {signal.Signals(sig).name}"}
+                "message": f"the script was killed by signal {sig}"}
     if result:
         return bytes(result)
     return {"outcome": "error", "error": {"type": "ProcessExit",
@@ -313,8 +316,19 @@ def _undumpable():
     ctypes.CDLL(None).prctl(pr_set_dumpable, 0, 0, 0, 0)
 
 
+def apply_rlimits(rlimits):
+    """Limits for everything the script does, set before its first line runs. Soft = hard, so
+    the script cannot raise them; RLIMIT_NPROC counts the slot uid's processes on the host."""
+    import resource
+
+    for name, value in rlimits.items():
+        resource.setrlimit(getattr(resource, name), (value, value))
+
+
 def main():
     global _proto_in, _proto_out
+    # Only 0-2 are ours; anything else inherited from the launcher must not reach the script.
+    os.closerange(3, 65536)
     _proto_in, _proto_out = os.dup(0), os.dup(1)
     # The script's import-time prints must not corrupt the protocol: they go to raw stderr.
     os.dup2(2, 1)
@@ -326,6 +340,7 @@ def main():
     init = read_frame()
     if init is None:
         return
+    apply_rlimits(init.get("rlimits", {}))
     if isolated and init.get("warm"):
         _undumpable()
     outcome, entry = load(init)
@@ -333,12 +348,16 @@ def main():
     if entry is None:
         return
     script_file = "/sandbox/" + init.get("filename", "script.py")
+    first = True
     while (job := read_frame()) is not None:
+        if isolated and not first:
+            wipe_scratch()  # only between jobs: a cold harness exits right after its one job
+        first = False
         result = run_job(job, entry, init, isolated, script_file)
         send_frame(b"R", result if isinstance(result, bytes) else json.dumps(result).encode())
-        if isolated:
-            wipe_scratch()
 
 
 if __name__ == "__main__":
     main()
+    sys.stderr.flush()
+    os._exit(0)  # skip interpreter teardown: nothing is left to flush or clean up

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using ScriptPlatform.Sandbox.Harness;
 using ScriptPlatform.Sandbox.Limits;
 using ScriptPlatform.Sandbox.Slots;
@@ -46,14 +47,40 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
         }
     }
 
-    public ProcessStartInfo CreateStartInfo(SandboxSlot slot, ResourceLimits limits, bool network, string instanceName)
+    public Process Start(SandboxSlot slot, ResourceLimits limits, bool network, string instanceName)
     {
-        // dash applies the rlimits and opens the seccomp filter on fd 9 for bwrap (.NET cannot pass
-        // extra descriptors); "$0" is the filter path and "$@" the command, so nothing is quoted by hand.
-        var shell = string.Create(CultureInfo.InvariantCulture,
-            $"ulimit -v {limits.MemoryMb * 1024L}; ulimit -p {limits.Processes}; ulimit -n {limits.OpenFiles}; "
-            + $"ulimit -f {limits.FileSizeMb * 2048L}; ulimit -c 0; exec \"$@\" 9<\"$0\"");
-        var start = new ProcessStartInfo("/bin/sh")
+        // bwrap reads its seccomp filter from a descriptor. .NET cannot pass extra descriptors, but a
+        // child inherits any not marked close-on-exec: open one per start (bwrap reads it to the end,
+        // so concurrent starts must not share one), and close it once the child has it. A concurrent
+        // start may inherit it too; the harness closes every descriptor above 2 first thing.
+        var filter = network ? files.NetworkFilterPath : files.StrictFilterPath;
+        var fd = Native.OpenInheritable(filter, Native.ReadOnly);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open seccomp filter {filter} (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        try
+        {
+            return Process.Start(CreateStartInfo(slot, limits, network, fd)) ?? throw new InvalidOperationException("could not start bwrap");
+        }
+        finally
+        {
+            Native.Close(fd);
+        }
+    }
+
+    public async Task TerminateAsync(SandboxSlot slot, string instanceName, CancellationToken ct)
+    {
+        if (!await ProcessSweeper.KillAllAsync(slot.Uid, TimeSpan.FromMilliseconds(options.KillGraceMilliseconds)).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"processes of {slot} survived SIGKILL");
+        }
+    }
+
+    private ProcessStartInfo CreateStartInfo(SandboxSlot slot, ResourceLimits limits, bool network, int seccompFd)
+    {
+        var start = new ProcessStartInfo(Environment.IsPrivilegedProcess ? "/usr/bin/setpriv" : "/usr/bin/bwrap")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -61,18 +88,16 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
             UseShellExecute = false,
         };
         start.Environment.Clear();
-        start.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
         var args = start.ArgumentList;
-        Add(args, "-c", shell, network ? files.NetworkFilterPath : files.StrictFilterPath);
         if (Environment.IsPrivilegedProcess)
         {
             // Unprivileged callers (a developer's CLI) run bwrap as themselves; bwrap's PID namespace
             // still takes every process down with it.
             var id = slot.Uid.ToString(CultureInfo.InvariantCulture);
-            Add(args, "setpriv", $"--reuid={id}", $"--regid={id}", "--clear-groups");
+            Add(args, $"--reuid={id}", $"--regid={id}", "--clear-groups", "/usr/bin/bwrap");
         }
 
-        Add(args, "bwrap", "--unshare-all");
+        args.Add("--unshare-all");
         if (network)
         {
             args.Add("--share-net");
@@ -90,23 +115,17 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
             }
         }
 
+        // rlimits are applied by the harness before the script runs (see runner.py), which saves a
+        // prlimit/shell process per start.
         Add(args, "--proc", "/proc", "--dev", "/dev",
             "--size", "1048576", "--tmpfs", "/dev/shm",
             "--size", (limits.TmpfsMb * 1048576L).ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp",
             "--ro-bind", files.RunnerPath, "/sandbox/runner.py",
             "--remount-ro", "/dev", "--remount-ro", "/",
             "--clearenv", "--setenv", "PATH", "/usr/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
-            "--chdir", "/tmp", "--seccomp", "9",
+            "--chdir", "/tmp", "--seccomp", seccompFd.ToString(CultureInfo.InvariantCulture),
             options.PythonPath, "-I", "-S", "-B", "/sandbox/runner.py");
         return start;
-    }
-
-    public async Task TerminateAsync(SandboxSlot slot, string instanceName, CancellationToken ct)
-    {
-        if (!await ProcessSweeper.KillAllAsync(slot.Uid, TimeSpan.FromMilliseconds(options.KillGraceMilliseconds)).ConfigureAwait(false))
-        {
-            throw new InvalidOperationException($"processes of {slot} survived SIGKILL");
-        }
     }
 
     private static void Add(System.Collections.ObjectModel.Collection<string> list, params string[] items)

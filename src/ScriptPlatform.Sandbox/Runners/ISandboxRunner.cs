@@ -15,9 +15,9 @@ internal interface ISandboxRunner
     /// <summary>One-time host preparation (harness files, filters, image check). Safe to call repeatedly.</summary>
     Task PrepareAsync(CancellationToken ct);
 
-    /// <summary>The command that starts the harness in a fresh sandbox for <paramref name="slot"/>.</summary>
+    /// <summary>Starts the harness in a fresh sandbox for <paramref name="slot"/>, with stdin, stdout and stderr redirected.</summary>
     /// <param name="instanceName">Unique name of this sandbox instance (container name for OCI).</param>
-    ProcessStartInfo CreateStartInfo(SandboxSlot slot, ResourceLimits limits, bool network, string instanceName);
+    Process Start(SandboxSlot slot, ResourceLimits limits, bool network, string instanceName);
 
     /// <summary>Stops everything the sandbox runs (SIGTERM, grace, SIGKILL) and returns when nothing of it is left.</summary>
     Task TerminateAsync(SandboxSlot slot, string instanceName, CancellationToken ct);

@@ -50,7 +50,7 @@ internal sealed class OciRunner(SandboxOptions options, HarnessFiles files) : IS
         }
     }
 
-    public ProcessStartInfo CreateStartInfo(SandboxSlot slot, ResourceLimits limits, bool network, string instanceName)
+    public Process Start(SandboxSlot slot, ResourceLimits limits, bool network, string instanceName)
     {
         var start = new ProcessStartInfo(options.Oci.Cli)
         {
@@ -83,7 +83,7 @@ internal sealed class OciRunner(SandboxOptions options, HarnessFiles files) : IS
             options.Oci.Image, "/usr/bin/python3", "-I", "-S", "-B", "/sandbox/runner.py",
         ]);
         args.ForEach(start.ArgumentList.Add);
-        return start;
+        return Process.Start(start) ?? throw new InvalidOperationException($"could not start {options.Oci.Cli}");
     }
 
     public async Task TerminateAsync(SandboxSlot slot, string instanceName, CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using ScriptPlatform.Sandbox.Limits;
 
 namespace ScriptPlatform.Sandbox.Supervision;
 
@@ -22,14 +23,22 @@ internal static class HarnessProtocol
 
     public const string ScriptFileName = "script.py";
 
-    public static byte[] InitFrame(string source, IReadOnlyList<string> importNames, IReadOnlyList<string> sitePaths, int maxProcesses, bool warm) =>
+    /// <summary>Loads the script; the harness applies the rlimits before the script's first line runs.</summary>
+    public static byte[] InitFrame(string source, IReadOnlyList<string> importNames, IReadOnlyList<string> sitePaths, ResourceLimits limits, bool warm) =>
         Frame(writer =>
         {
             writer.WriteString("source", source);
             writer.WriteString("filename", ScriptFileName);
             WriteArray(writer, "dependencies", importNames);
             WriteArray(writer, "site_paths", importNames.Count > 0 ? sitePaths : []);
-            writer.WriteNumber("max_processes", maxProcesses);
+            writer.WriteNumber("max_processes", limits.Processes);
+            writer.WriteStartObject("rlimits");
+            writer.WriteNumber("RLIMIT_AS", limits.MemoryMb * (1L << 20));
+            writer.WriteNumber("RLIMIT_NPROC", limits.Processes);
+            writer.WriteNumber("RLIMIT_NOFILE", limits.OpenFiles);
+            writer.WriteNumber("RLIMIT_FSIZE", limits.FileSizeMb * (1L << 20));
+            writer.WriteNumber("RLIMIT_CORE", 0);
+            writer.WriteEndObject();
             writer.WriteBoolean("warm", warm);
         });
 

@@ -25,8 +25,7 @@ internal sealed class HarnessSession : IAsyncDisposable
         Limits = limits;
         Network = network;
         InstanceName = $"sp-slot{slot.Index}-{Guid.NewGuid():N}"[..24];
-        _process = Process.Start(runner.CreateStartInfo(slot, limits, network, InstanceName))
-            ?? throw new InvalidOperationException($"could not start the {runner.Runtime} sandbox");
+        _process = runner.Start(slot, limits, network, InstanceName);
         _input = _process.StandardInput.BaseStream;
         _output = _process.StandardOutput.BaseStream;
         _stderrPump = PumpStderrAsync();

@@ -237,6 +237,60 @@ public sealed class AttackTests
         Assert.Equal(SandboxStatus.Timeout, result.Status);
     }
 
+    [Fact]
+    public async Task The_script_runs_as_nobody_without_capabilities_under_seccomp_and_rlimits()
+    {
+        const string script = """
+            import os, resource
+            def execute(params):
+                status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\t" in line)
+                return {
+                    "uid": os.getuid(),
+                    "seccomp": status["Seccomp"].strip(),
+                    "cap_eff": status["CapEff"].strip(),
+                    "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+                    "as": resource.getrlimit(resource.RLIMIT_AS)[0],
+                }
+            """;
+
+        var result = await RunContainedAsync(script, TimeSpan.FromSeconds(5));
+
+        var data = result.Data!.Value;
+        Assert.Equal(65534, data.GetProperty("uid").GetInt32());
+        Assert.Equal("2", data.GetProperty("seccomp").GetString());
+        Assert.Equal("0000000000000000", data.GetProperty("cap_eff").GetString());
+        Assert.Equal(result.Limits!.Processes, data.GetProperty("nproc").GetInt32());
+        Assert.Equal(result.Limits.MemoryMb * (1L << 20), data.GetProperty("as").GetInt64());
+    }
+
+    [Fact]
+    public async Task Network_is_granted_only_when_the_script_declares_it_and_the_operator_allows_it()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var script = $$"""
+            # /// script
+            # [tool.scriptplatform]
+            # network = true
+            # ///
+            import socket
+            def execute(params):
+                socket.create_connection(("127.0.0.1", {{port}}), timeout=2).close()
+                return "connected"
+            """;
+
+        await using var denied = TestSandboxes.Create();
+        await using var allowed = TestSandboxes.Create(configure: o => o.AllowNetwork = true);
+        var withoutPolicy = await denied.RunAsync(new SandboxJob(script), TestContext.Current.CancellationToken);
+        var withPolicy = await allowed.RunAsync(new SandboxJob(script), TestContext.Current.CancellationToken);
+
+        Assert.Equal(SandboxStatus.Error, withoutPolicy.Status);
+        Assert.Equal(SandboxStatus.Success, withPolicy.Status);
+        TestSandboxes.AssertNoProcessLeft(denied);
+        TestSandboxes.AssertNoProcessLeft(allowed);
+    }
+
     private static async Task<SandboxResult> RunContainedAsync(string script, TimeSpan within, LimitOverrides? limits = null)
     {
         await using var sandbox = TestSandboxes.Create();
