@@ -6,7 +6,8 @@ using ScriptPlatform.Sandbox;
 
 // A trivial job (JSON in, execute, JSON out) three ways, measured in the same run:
 //   bare   python3 with no sandbox, started the same way (a process per job, params on stdin);
-//   cold   a fresh hardened bubblewrap sandbox per job (ISandbox, Warm = false);
+//   cold   a fresh hardened bubblewrap sandbox per job (ISandbox, Warm = false), with and without
+//          the per-slot cgroups (UseCgroups) to show what the aggregate memory cap costs;
 //   warm   a pre-started sandbox that imported the script once and forks per job (Warm = true).
 var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 const string Script = """
@@ -44,12 +45,12 @@ async Task Bare()
     }
 }
 
-var options = new SandboxOptions { Slots = 1, BaseUid = 63000 };
-await using var sandbox = new ScriptSandbox(Options.Create(options), NullLogger<ScriptSandbox>.Instance);
+await using var sandbox = new ScriptSandbox(Options.Create(new SandboxOptions { Slots = 1, BaseUid = 63000 }), NullLogger<ScriptSandbox>.Instance);
+await using var withoutCgroups = new ScriptSandbox(Options.Create(new SandboxOptions { Slots = 1, BaseUid = 63001, UseCgroups = false }), NullLogger<ScriptSandbox>.Instance);
 
-Func<Task> Sandboxed(bool warm) => async () =>
+Func<Task> Sandboxed(bool warm, ScriptSandbox? other = null) => async () =>
 {
-    var result = await sandbox.RunAsync(new SandboxJob(Script) { ParamsJson = Params, Warm = warm });
+    var result = await (other ?? sandbox).RunAsync(new SandboxJob(Script) { ParamsJson = Params, Warm = warm });
     if (result.Status != SandboxStatus.Success)
     {
         throw new InvalidOperationException($"sandboxed run failed: {result.Status} {result.Error}");
@@ -88,8 +89,8 @@ async Task<double[][]> Measure(int count, params Func<Task>[] jobs)
 
 static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-var pair = await Measure(runs, Bare, Sandboxed(warm: false));
-var (bare, cold) = (pair[0], pair[1]);
+var series = await Measure(runs, Bare, Sandboxed(warm: false), Sandboxed(warm: false, withoutCgroups));
+var (bare, cold, coldWithoutCgroups) = (series[0], series[1], series[2]);
 var warm = (await Measure(runs * 5, Sandboxed(warm: true)))[0];
 
 double JobsPerSecond(double[] samples) => samples.Length / (samples.Sum() / 1000);
@@ -97,6 +98,7 @@ var rows = new (string Name, double[] Samples, string Ratio)[]
 {
     ("bare python3 (baseline)", bare, "1.00x p50"),
     ("cold sandbox (bwrap)", cold, $"{Percentile(cold, 0.5) / Percentile(bare, 0.5):0.00}x bare p50 (target <= 1.5x)"),
+    ("cold sandbox, no cgroups", coldWithoutCgroups, $"{Percentile(coldWithoutCgroups, 0.5) / Percentile(bare, 0.5):0.00}x bare p50"),
     ("warm sandbox (bwrap, fork)", warm, $"{JobsPerSecond(warm) / JobsPerSecond(cold):0.0}x cold jobs/s (target >= 5x)"),
 };
 

@@ -28,6 +28,13 @@ public sealed record SandboxJob(string Source)
     /// </summary>
     public bool Warm { get; init; }
 
+    /// <summary>
+    /// Warm workers are shared only by jobs with the same partition (e.g. the tenant or caller). A
+    /// forked job starts from its worker's memory, where earlier jobs' params may linger in freed
+    /// heap; partitioning keeps that within one party. Ignored for cold jobs.
+    /// </summary>
+    public string WarmPartition { get; init; } = "";
+
     /// <summary>Called for every complete line the job writes, as it writes it (on a supervisor thread; keep it quick).</summary>
     public Action<OutputLine>? OnOutput { get; init; }
 }

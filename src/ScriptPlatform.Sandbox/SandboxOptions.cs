@@ -37,14 +37,20 @@ public sealed class SandboxOptions
         FileSizeMb = 512,
     };
 
-    /// <summary>Host directory for the harness and seccomp filters (created, root-owned).</summary>
-    public string WorkDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "scriptplatform-sandbox");
+    /// <summary>Host directory for the harness and seccomp filters (per user: files are written by the caller).</summary>
+    public string WorkDirectory { get; set; } = Path.Combine(Path.GetTempPath(), $"scriptplatform-sandbox-{Environment.UserName}");
 
     /// <summary>Debian's interpreter: pyenv/venv interpreters have host-specific library paths.</summary>
     public string PythonPath { get; set; } = "/usr/bin/python3";
 
     /// <summary>Extra import paths, used only by scripts that declare dependencies.</summary>
     public List<string> SitePackages { get; set; } = ["/usr/lib/python3/dist-packages", "/usr/local/lib/python3/dist-packages"];
+
+    /// <summary>
+    /// Put each bubblewrap slot in its own cgroup v1 memory and pids group when the host has them
+    /// (running as root), so that the memory limit holds for all of a job's processes together.
+    /// </summary>
+    public bool UseCgroups { get; set; } = true;
 
     /// <summary>Time between SIGTERM and SIGKILL when a job is stopped.</summary>
     public int KillGraceMilliseconds { get; set; } = 200;

@@ -42,7 +42,7 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         var files = new HarnessFiles(_options.WorkDirectory, _options.PythonPath);
         _runner = _options.Runtime switch
         {
-            SandboxRuntime.Bubblewrap => new BubblewrapRunner(_options, files),
+            SandboxRuntime.Bubblewrap => new BubblewrapRunner(_options, files, _options.UseCgroups ? SlotCgroups.TryCreate() : null),
             SandboxRuntime.Oci => new OciRunner(_options, files),
             _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Runtime, "unknown sandbox runtime"),
         };
@@ -59,10 +59,12 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         var clock = Stopwatch.StartNew();
         ScriptMetadata metadata;
         ResourceLimits limits;
+        List<string> importNames;
         try
         {
             ValidateParams(job.ParamsJson);
             metadata = job.Metadata ?? ScriptMetadataParser.Parse(job.Source);
+            importNames = metadata.Dependencies.Select(ScriptMetadataParser.ImportName).ToList();
             limits = LimitResolver.Resolve(_profile, metadata, job.Limits, _options.Maxima);
         }
         catch (Exception ex) when (ex is ScriptMetadataException or ArgumentException)
@@ -77,11 +79,11 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
             LogNetworkDenied(job.ScriptName);
         }
 
-        await PrepareAsync(ct).ConfigureAwait(false);
         SandboxSlot slot;
         try
         {
-            slot = await _slots.AcquireAsync(job.Warm ? WarmWorker.KeyFor(job.Source, limits, network) : null, ct).ConfigureAwait(false);
+            await PrepareAsync(ct).ConfigureAwait(false);
+            slot = await _slots.AcquireAsync(job.Warm ? WarmWorker.KeyFor(job, limits, network) : null, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -91,12 +93,26 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         try
         {
             var output = new OutputCollector(_options.TailKb * 1024, limits.OutputKb * 1024L, job.OnOutput);
-            var importNames = metadata.Dependencies.Select(ScriptMetadataParser.ImportName).ToList();
+            var oomKillsBefore = _runner.OomKills(slot);
             var outcome = job.Warm
                 ? await RunWarmAsync(slot, job, limits, network, importNames, output, ct).ConfigureAwait(false)
                 : await RunColdAsync(slot, job, limits, network, importNames, output, ct).ConfigureAwait(false);
             output.Complete();
-            var result = ResultMapper.Map(outcome, metadata, limits) with
+            var result = ResultMapper.Map(outcome, metadata, limits);
+            if (result.Status != SandboxStatus.Success && _runner.OomKills(slot) > oomKillsBefore)
+            {
+                // The kernel killed a process of the job for the slot's memory limit: that, not
+                // the signal or exit the harness saw, is why the job failed.
+                result = result with
+                {
+                    Status = SandboxStatus.Killed,
+                    KillReason = KillReason.Memory,
+                    Error = new SandboxError("memory_limit", $"the job's processes exceeded {limits.MemoryMb} MiB together"),
+                    ExitReason = "memory limit exceeded; killed by the kernel",
+                };
+            }
+
+            result = result with
             {
                 Stdout = output.StdoutTail,
                 Stderr = output.StderrTail,
@@ -118,11 +134,8 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
     {
         foreach (var slot in _slots.All)
         {
-            if (slot.Warm is { } warm)
-            {
-                slot.Warm = null;
-                await warm.DisposeAsync().ConfigureAwait(false);
-            }
+            await DiscardWarmAsync(slot).ConfigureAwait(false);
+            _runner.Release(slot);
         }
 
         _slots.Dispose();
@@ -141,9 +154,13 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         // and the harness may never read them (it failed to load, or hangs in import).
         var sending = SendAndCloseAsync(session, [init, request]);
         var loaded = await JobSupervisor.AwaitFrameAsync(session, HarnessProtocol.Load, output, deadline.Token, ct).ConfigureAwait(false);
-        var outcome = !IsLoaded(loaded)
-            ? loaded
-            : await JobSupervisor.AwaitFrameAsync(session, HarnessProtocol.Result, output, deadline.Token, ct).ConfigureAwait(false);
+        var outcome = loaded;
+        if (IsLoaded(loaded))
+        {
+            loaded.Payload!.Dispose();
+            outcome = await JobSupervisor.AwaitFrameAsync(session, HarnessProtocol.Result, output, deadline.Token, ct).ConfigureAwait(false);
+        }
+
         try
         {
             // The harness exits once its input is closed; the sweep in WaitForExitAsync proves nothing is left.
@@ -161,7 +178,7 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
     private async Task<Supervised> RunWarmAsync(
         SandboxSlot slot, SandboxJob job, ResourceLimits limits, bool network, List<string> importNames, OutputCollector output, CancellationToken ct)
     {
-        var key = WarmWorker.KeyFor(job.Source, limits, network);
+        var key = WarmWorker.KeyFor(job, limits, network);
         if (slot.Warm is { } existing && (existing.Key != key || existing.Session.Stopped))
         {
             await DiscardWarmAsync(slot).ConfigureAwait(false);
@@ -170,11 +187,10 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(limits.WallClockSeconds) + SupervisorSlack);
         if (slot.Warm is null)
         {
-            await DiscardWarmAsync(slot).ConfigureAwait(false);
             var session = HarnessSession.Start(_runner, slot, limits, network, _logger);
             try
             {
-                await session.SendAsync(HarnessProtocol.InitFrame(job.Source, importNames, _options.SitePackages, limits, warm: true), ct).ConfigureAwait(false);
+                await session.SendAsync(HarnessProtocol.InitFrame(job.Source, importNames, _options.SitePackages, limits, warm: true)).ConfigureAwait(false);
             }
             catch (IOException)
             {
@@ -188,13 +204,14 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
                 return loaded;
             }
 
+            loaded.Payload!.Dispose();
             slot.Warm = new WarmWorker(session, key);
         }
 
         var warm = slot.Warm;
         try
         {
-            await warm.Session.SendAsync(HarnessProtocol.JobFrame(warm.NextJobId(), job.ParamsJson, limits.WallClockSeconds, limits.CpuSeconds), ct).ConfigureAwait(false);
+            await warm.Session.SendAsync(HarnessProtocol.JobFrame(warm.NextJobId(), job.ParamsJson, limits.WallClockSeconds, limits.CpuSeconds)).ConfigureAwait(false);
         }
         catch (IOException)
         {
@@ -220,7 +237,7 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         {
             foreach (var frame in frames)
             {
-                await session.SendAsync(frame, CancellationToken.None).ConfigureAwait(false);
+                await session.SendAsync(frame).ConfigureAwait(false);
             }
 
             session.CloseInput();

@@ -24,7 +24,7 @@ public sealed class DeadlineAndCancellationTests(SharedServer shared) : IClassFi
     public async Task Expired_deadline_gets_deadline_exceeded_and_cancels_the_server_handler()
     {
         var ex = await Assert.ThrowsAsync<RpcException>(() => Server.Client.EchoAsync(
-            new EchoRequest { Message = "slow", DelayMs = 10_000 }, new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(300))));
+            new EchoRequest { Message = "slow", DelayMs = 10_000 }, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(1))));
 
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         Assert.Equal(1, Server.Recorder.Calls("slow"));
@@ -57,12 +57,23 @@ public sealed class DeadlineAndCancellationTests(SharedServer shared) : IClassFi
     [Fact]
     public async Task Client_cancellation_gets_cancelled_and_cancels_the_server_handler()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => Server.Client.EchoAsync(
             new EchoRequest { Message = "cancel-me", DelayMs = 10_000 }, new CallOptions(CancellationToken: cts.Token)));
 
         Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
         await Server.Recorder.CancellationOf("cancel-me").WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Deadline_too_far_away_counts_as_none()
+    {
+        var reply = await Server.Client.EchoAsync(new EchoRequest { Message = "far" }, new CallOptions(Deadline: DateTime.MaxValue));
+        var raw = await RawGrpc.PostAsync(Server.Address, "/scriptplatform.grpc.test.v1.TestService/Echo", RawGrpc.Frame(new EchoRequest { Message = "far-raw" }),
+            headers: new Dictionary<string, string> { ["grpc-timeout"] = "99999999H" });
+
+        Assert.Equal(-1, reply.RemainingMs);
+        Assert.Equal(-1, raw.Messages(EchoReply.Parser).Single().RemainingMs);
     }
 }

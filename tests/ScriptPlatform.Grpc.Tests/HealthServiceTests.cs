@@ -1,5 +1,5 @@
-using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace ScriptPlatform.Grpc.Tests;
@@ -57,5 +57,25 @@ public sealed class HealthServiceTests
         statuses.SetStatus("db", ServingStatus.NotServing);
         Assert.True(await watch.MoveNextAsync());
         Assert.Equal(ServingStatus.NotServing, watch.Current.Status);
+    }
+
+    [Fact]
+    public async Task Unhealthy_aspnet_health_check_makes_the_server_not_serving()
+    {
+        await using var server = await GrpcTestServer.StartAsync(services: s =>
+        {
+            s.AddHealthChecks().AddCheck("database", () => HealthCheckResult.Unhealthy("down"));
+            s.Configure<HealthCheckPublisherOptions>(o => o.Delay = TimeSpan.Zero);
+        });
+        var health = new HealthClient(server.Channel);
+
+        var status = ServingStatus.Serving;
+        for (var i = 0; i < 50 && status == ServingStatus.Serving; i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            status = (await health.CheckAsync("")).Status;
+        }
+
+        Assert.Equal(ServingStatus.NotServing, status);
     }
 }

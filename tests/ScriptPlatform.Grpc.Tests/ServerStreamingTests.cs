@@ -19,10 +19,10 @@ public sealed class ServerStreamingTests(SharedServer shared) : IClassFixture<Sh
     [Fact]
     public async Task Server_streaming_messages_arrive_as_they_are_written()
     {
-        await using var stream = Server.Client.CountAsync(new CountRequest { Count = 2, DelayMs = 2_000 }).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        await using var stream = Server.Client.CountAsync(new CountRequest { Count = 2, DelayMs = 30_000 }).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
         // The first message is flushed at once, long before the stream ends.
-        var first = await stream.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        var first = await stream.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         Assert.True(first);
         Assert.Equal(1, stream.Current.Index);
@@ -56,5 +56,21 @@ public sealed class ServerStreamingTests(SharedServer shared) : IClassFixture<Sh
         }
 
         await Server.Recorder.CancellationOf("count-0-20").WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Server_streaming_deadline_ends_the_stream_with_deadline_exceeded()
+    {
+        var received = 0;
+        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var _ in Server.Client.CountAsync(new CountRequest { Count = 0, DelayMs = 50 }, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(1))))
+            {
+                received++;
+            }
+        });
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.InRange(received, 1, 25);
     }
 }

@@ -48,6 +48,20 @@ public sealed class TelemetryTests : IClassFixture<SharedServer>, IDisposable
     }
 
     [Fact]
+    public async Task Server_streaming_spans_carry_the_final_status()
+    {
+        await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var _ in Server.Client.CountAsync(new CountRequest { Count = 2, FailCode = (int)StatusCode.Aborted }))
+            {
+            }
+        });
+
+        var spans = await SpansOf("scriptplatform.grpc.test.v1.TestService/Count", expected: 2);
+        Assert.All(spans, span => Assert.Equal((int)StatusCode.Aborted, span.GetTagItem("rpc.grpc.status_code")));
+    }
+
+    [Fact]
     public async Task Trace_context_propagates_from_the_callers_activity_to_the_handler()
     {
         using var parent = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();

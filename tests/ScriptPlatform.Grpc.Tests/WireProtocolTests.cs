@@ -80,6 +80,7 @@ public sealed class WireProtocolTests(SharedServer shared) : IClassFixture<Share
         var reply = response.Messages(EchoReply.Parser).Single();
         Assert.Equal("zipped", reply.Message);
         Assert.Equal(10_000, reply.PayloadSize);
+        Assert.Equal("gzip", reply.RequestEncoding);
     }
 
     [Fact]

@@ -61,6 +61,15 @@ test('metadata both ways', async () => {
   assert.deepEqual((await headers).get('x-echo-header'), ['node']);
 });
 
+test('gzip-compressed request', async () => {
+  const gzipClient = new test_pb.TestService(target, insecure, { 'grpc.default_compression_algorithm': 2 });
+  const reply = await unary(gzipClient, 'Echo', { message: 'zipped', payload: Buffer.alloc(50000, 7) });
+  assert.equal(reply.message, 'zipped');
+  assert.equal(reply.payload_size, 50000);
+  assert.equal(reply.request_encoding, 'gzip');
+  gzipClient.close();
+});
+
 test('server streaming', async () => {
   const indexes = [];
   await new Promise((resolve, reject) => {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
@@ -49,30 +48,17 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
     /// <summary>The trailers (or, for a Trailers-Only response, the headers); converted only when asked for.</summary>
     public Metadata Trailers => _trailers ??= _trailerSource is null ? new Metadata() : ResponseStatus.ToMetadata(_trailerSource);
 
-    /// <summary>Sends the request and waits for the response headers.</summary>
-    public static async Task<ClientCall<TResponse>> StartAsync(
-        GrpcChannel channel, ClientMethod method, IMessage request, CallOptions options, CancellationToken callerToken)
-    {
-        var deadline = options.Deadline is { } d ? d.ToUniversalTime() : (DateTime?)null;
-        var call = new ClientCall<TResponse>(channel, deadline, callerToken);
-        try
-        {
-            await call.SendAsync(method, request, options).ConfigureAwait(false);
-            return call;
-        }
-        catch
-        {
-            await call.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    /// <summary>How the call ended: its status code, or null while it is still open.</summary>
+    public StatusCode? Outcome { get; private set; }
+
+    public static ClientCall<TResponse> Create(GrpcChannel channel, CallOptions options, CancellationToken callerToken) =>
+        new(channel, EffectiveDeadline(options), callerToken);
 
     /// <summary>A whole unary call: exactly one response message, then an OK status.</summary>
     public static async Task<TResult> UnaryAsync<TResult>(
         GrpcChannel channel, ClientMethod method, IMessage request, CallOptions options, Func<TResponse, ClientCall<TResponse>, TResult> result)
     {
-        var deadline = options.Deadline is { } d ? d.ToUniversalTime() : (DateTime?)null;
-        await using var call = new ClientCall<TResponse>(channel, deadline, options.CancellationToken);
+        await using var call = Create(channel, options, options.CancellationToken);
         await call.SendAsync(method, request, options).ConfigureAwait(false);
         var response = await call.ReadNextAsync().ConfigureAwait(false)
             ?? throw new RpcException(StatusCode.Internal, "The server ended a unary call with OK but no response message.");
@@ -132,22 +118,23 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private async Task SendAsync(ClientMethod method, IMessage request, CallOptions options)
+    /// <summary>Sends the request and waits for the response headers.</summary>
+    public async Task SendAsync(ClientMethod method, IMessage request, CallOptions options)
     {
-        if (_deadline is { } deadline && deadline <= DateTime.UtcNow)
-        {
-            throw new RpcException(StatusCode.DeadlineExceeded, "Deadline Exceeded");
-        }
-
-        using var httpRequest = new HttpRequestMessage(HttpMethod.Post, method.Uri)
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new MessageContent(request, _channel.MaxSendMessageSize),
-        };
-        AddHeaders(httpRequest.Headers, options);
         try
         {
+            if (_deadline is { } deadline && deadline <= DateTime.UtcNow)
+            {
+                throw new RpcException(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+            }
+
+            using var httpRequest = new HttpRequestMessage(HttpMethod.Post, method.Uri)
+            {
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Content = new MessageContent(request, _channel.MaxSendMessageSize),
+            };
+            AddHeaders(httpRequest.Headers, options);
             _response = await _channel.Invoker.SendAsync(httpRequest, Token).ConfigureAwait(false);
             if (ResponseStatus.FromHeaders(_response) is { } status)
             {
@@ -191,6 +178,7 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
     {
         _trailerSource = _response!.TrailingHeaders;
         var status = ResponseStatus.FromTrailers(_response);
+        Outcome = status.StatusCode;
         if (status.StatusCode != StatusCode.OK)
         {
             throw new RpcException(status, Trailers);
@@ -199,13 +187,22 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
 
     private RpcException ToRpcException(Exception exception)
     {
+        var rpc = Map(exception);
+        Outcome = rpc.StatusCode;
+        return rpc;
+    }
+
+    private RpcException Map(Exception exception)
+    {
         if (exception is RpcException rpc)
         {
             return rpc;
         }
 
+        // The linked source exists only for the deadline: cancelled without the caller's token means
+        // the deadline fired (a clock comparison would race with the timer).
         if (exception is OperationCanceledException or IOException or HttpRequestException
-            && _deadline is { } deadline && DateTime.UtcNow >= deadline && !_callerToken.IsCancellationRequested)
+            && _cts is { IsCancellationRequested: true } && !_callerToken.IsCancellationRequested)
         {
             return new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), Trailers, exception);
         }
@@ -221,6 +218,10 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
         };
         return new RpcException(status, Trailers, exception);
     }
+
+    /// <summary>The deadline in UTC; null when there is none or it is too far away to matter (DateTime.MaxValue).</summary>
+    private static DateTime? EffectiveDeadline(CallOptions options) =>
+        options.Deadline is { } deadline && deadline.ToUniversalTime() - DateTime.UtcNow <= GrpcTimeout.MaxTimer ? deadline.ToUniversalTime() : null;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -126,30 +126,25 @@ public abstract class GrpcClientBase
         where TResponse : class, IMessage<TResponse>, new()
     {
         using var activity = GrpcTelemetry.StartClient(method.Method);
-        var code = StatusCode.Cancelled;
         using var linked = cancellationToken.CanBeCanceled && options.CancellationToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, options.CancellationToken)
             : null;
         var token = linked?.Token ?? (cancellationToken.CanBeCanceled ? cancellationToken : options.CancellationToken);
-        ClientCall<TResponse>? call = null;
+        var call = ClientCall<TResponse>.Create(Channel, options, token);
         try
         {
-            call = await ClientCall<TResponse>.StartAsync(Channel, method, request, options, token).ConfigureAwait(false);
+            await call.SendAsync(method, request, options).ConfigureAwait(false);
             while (await call.ReadNextAsync().ConfigureAwait(false) is { } message)
             {
                 yield return message;
             }
-
-            code = StatusCode.OK;
         }
         finally
         {
-            if (call is not null)
-            {
-                await call.DisposeAsync().ConfigureAwait(false);
-            }
+            await call.DisposeAsync().ConfigureAwait(false);
 
-            GrpcTelemetry.Stop(activity, code, isServer: false);
+            // No outcome means the consumer stopped reading early, which cancels the call.
+            GrpcTelemetry.Stop(activity, call.Outcome ?? StatusCode.Cancelled, isServer: false);
         }
     }
 }

@@ -7,6 +7,12 @@ internal static class GrpcTimeout
 {
     private const long MaxValue = 99_999_999;
 
+    /// <summary>
+    /// The longest deadline we run a timer for (the limit of CancelAfter). Longer ones, up to the
+    /// 99999999H the header allows, are treated as no deadline at all.
+    /// </summary>
+    public static readonly TimeSpan MaxTimer = TimeSpan.FromMilliseconds(int.MaxValue);
+
     public static bool TryParse(string? value, out TimeSpan timeout)
     {
         timeout = default;

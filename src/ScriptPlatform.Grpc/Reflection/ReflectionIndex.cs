@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Reflection.V1;
 using ScriptPlatform.Grpc.Server.Internal;

@@ -1,6 +1,4 @@
-using Google.Protobuf.Reflection;
 using Grpc.Health.V1;
-using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -10,6 +8,7 @@ using ScriptPlatform.Grpc.Health;
 using ScriptPlatform.Grpc.Protocol;
 using ScriptPlatform.Grpc.Reflection;
 using ScriptPlatform.Grpc.Server.Internal;
+using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 
 namespace ScriptPlatform.Grpc;
 

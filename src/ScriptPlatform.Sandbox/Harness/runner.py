@@ -3,16 +3,17 @@
 Protocol with the host supervisor (ScriptPlatform.Sandbox/Supervision):
   stdin   frames of  u32 big-endian length + UTF-8 JSON.
           The first frame loads the script: {"source", "filename", "dependencies", "site_paths",
-          "max_processes", "rlimits", "warm"}; every later frame is one job: {"id", "params", "timeout", "cpu_seconds",
-          "result_limit"}. End of input ends the harness.
+          "max_processes", "rlimits", "warm"}; every later frame is one job: {"id", "params",
+          "timeout", "cpu_seconds", "result_limit"}. End of input ends the harness.
   stdout  frames of  1 type byte + u32 big-endian length + payload:
           L  load outcome (JSON), O / E  a chunk of the job's stdout / stderr,
           R  the job's result (JSON with an "outcome" key).
   stderr  raw text: anything the script prints while it is imported, and harness crashes.
 
-The script is imported once; every job runs in a forked child with its own pipes, a fresh scratch
-directory and the imported module's state as it was after import. Cold mode is one job per
-harness; warm mode keeps the harness and sends more jobs, so imports are paid once.
+The harness is PID 1 of the sandbox's PID namespace. It applies the rlimits, imports the script
+once, and runs every job in a forked child with its own pipes, a fresh scratch directory and the
+module's state as it was after import. Cold mode is one job per harness; warm mode sends more
+jobs to the same harness, so imports are paid once.
 """
 import _signal as signal  # the C module: the signal package builds enums we do not need
 import json
@@ -31,6 +32,7 @@ PROCESS_CHECK_SECONDS = 0.1
 
 _proto_in = -1
 _proto_out = -1
+_source = ""  # the script's source, for tracebacks
 
 
 def _read_exact(n):
@@ -63,9 +65,6 @@ def send_json(kind, obj):
     send_frame(kind, json.dumps(obj).encode())
 
 
-_source = ""
-
-
 def _error_info(exc, script_file):
     import linecache
     import traceback
@@ -82,15 +81,9 @@ def _error_info(exc, script_file):
 
 
 def _isolated():
-    """True only inside our own PID namespace (bwrap's init is PID 1, or we are PID 1 in a
-    container). Killing every signalable process and wiping /tmp is only safe there."""
-    if os.getpid() == 1:
-        return True
-    try:
-        with open("/proc/1/cmdline", "rb") as f:
-            return f.read().split(b"\0", 1)[0].endswith(b"bwrap")
-    except OSError:
-        return False
+    """True only as PID 1 of our own PID namespace (both runners start the harness so). Killing
+    every signalable process and wiping /tmp is only safe there."""
+    return os.getpid() == 1
 
 
 def load(init):
@@ -210,7 +203,7 @@ def _kill_stragglers(pid, isolated):
             os.kill(target, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    if os.getpid() == 1:  # as a container's PID 1 we inherit orphans and must reap them
+    if isolated:  # as PID 1 we inherit orphans and must reap them
         try:
             while os.waitpid(-1, os.WNOHANG)[0] > 0:
                 pass
@@ -336,6 +329,9 @@ def main():
     os.dup2(null, 0)
     os.close(null)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # As a namespace's PID 1 we would ignore the supervisor's SIGTERM without a handler; exiting
+    # takes the whole namespace down with us.
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
     isolated = _isolated()
     init = read_frame()
     if init is None:

@@ -14,37 +14,15 @@ namespace ScriptPlatform.Sandbox.Runners;
 /// the whole thing started as the slot's own non-root host uid (RLIMIT_NPROC is not enforced for
 /// uid 0, so a fork bomb would run free as root).
 /// </summary>
-internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles files) : ISandboxRunner
+internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles files, SlotCgroups? cgroups) : ISandboxRunner
 {
     // Paths a resolver and TLS client need; bound read-only only for scripts granted network.
     private static readonly string[] NetworkFiles = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/ssl", "/etc/ca-certificates"];
 
-    private readonly SemaphoreSlim _prepare = new(1, 1);
-    private bool _prepared;
-
-    public SandboxRuntime Runtime => SandboxRuntime.Bubblewrap;
-
     public async Task PrepareAsync(CancellationToken ct)
     {
-        if (_prepared)
-        {
-            return;
-        }
-
-        await _prepare.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            if (!_prepared)
-            {
-                await files.WriteRunnerAsync(ct).ConfigureAwait(false);
-                await files.WriteSeccompFiltersAsync(ct).ConfigureAwait(false);
-                _prepared = true;
-            }
-        }
-        finally
-        {
-            _prepare.Release();
-        }
+        await files.WriteRunnerAsync(ct).ConfigureAwait(false);
+        await files.WriteSeccompFiltersAsync(ct).ConfigureAwait(false);
     }
 
     public Process Start(SandboxSlot slot, ResourceLimits limits, bool network, string instanceName)
@@ -62,13 +40,19 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
 
         try
         {
-            return Process.Start(CreateStartInfo(slot, limits, network, fd)) ?? throw new InvalidOperationException("could not start bwrap");
+            var start = CreateStartInfo(slot, limits, network, fd);
+            Process Launch() => Process.Start(start) ?? throw new InvalidOperationException("could not start bwrap");
+            return cgroups is null ? Launch() : cgroups.Start(slot, limits, Launch);
         }
         finally
         {
             Native.Close(fd);
         }
     }
+
+    public long OomKills(SandboxSlot slot) => cgroups?.OomKills(slot) ?? 0;
+
+    public void Release(SandboxSlot slot) => cgroups?.Remove(slot);
 
     public async Task TerminateAsync(SandboxSlot slot, string instanceName, CancellationToken ct)
     {
@@ -80,7 +64,7 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
 
     private ProcessStartInfo CreateStartInfo(SandboxSlot slot, ResourceLimits limits, bool network, int seccompFd)
     {
-        var start = new ProcessStartInfo(Environment.IsPrivilegedProcess ? "/usr/bin/setpriv" : "/usr/bin/bwrap")
+        var start = new ProcessStartInfo("/usr/bin/bwrap")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -91,6 +75,8 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
         var args = start.ArgumentList;
         if (Environment.IsPrivilegedProcess)
         {
+            start.FileName = "/usr/bin/setpriv";
+
             // Unprivileged callers (a developer's CLI) run bwrap as themselves; bwrap's PID namespace
             // still takes every process down with it.
             var id = slot.Uid.ToString(CultureInfo.InvariantCulture);
@@ -124,6 +110,9 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
             "--remount-ro", "/dev", "--remount-ro", "/",
             "--clearenv", "--setenv", "PATH", "/usr/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
             "--chdir", "/tmp", "--seccomp", seccompFd.ToString(CultureInfo.InvariantCulture),
+            // The harness is the namespace's PID 1 and reaps orphans itself: one process fewer per
+            // start, and when it exits the kernel kills everything left in the namespace.
+            "--as-pid-1",
             options.PythonPath, "-I", "-S", "-B", "/sandbox/runner.py");
         return start;
     }

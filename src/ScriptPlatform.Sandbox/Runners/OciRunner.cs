@@ -15,38 +15,13 @@ namespace ScriptPlatform.Sandbox.Runners;
 /// </summary>
 internal sealed class OciRunner(SandboxOptions options, HarnessFiles files) : ISandboxRunner
 {
-    private readonly SemaphoreSlim _prepare = new(1, 1);
-    private bool _prepared;
-
-    public SandboxRuntime Runtime => SandboxRuntime.Oci;
-
     public async Task PrepareAsync(CancellationToken ct)
     {
-        if (_prepared)
+        await files.WriteRunnerAsync(ct).ConfigureAwait(false);
+        var (exitCode, output) = await RunCliAsync(["image", "exists", options.Oci.Image], ct).ConfigureAwait(false);
+        if (exitCode != 0)
         {
-            return;
-        }
-
-        await _prepare.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            if (_prepared)
-            {
-                return;
-            }
-
-            await files.WriteRunnerAsync(ct).ConfigureAwait(false);
-            var (exitCode, output) = await RunCliAsync(["image", "exists", options.Oci.Image], ct).ConfigureAwait(false);
-            if (exitCode != 0)
-            {
-                throw new InvalidOperationException($"OCI image {options.Oci.Image} is missing (build it with scripts/oci-image.sh): {output}");
-            }
-
-            _prepared = true;
-        }
-        finally
-        {
-            _prepare.Release();
+            throw new InvalidOperationException($"OCI image {options.Oci.Image} is missing (build it with scripts/oci-image.sh): {output}");
         }
     }
 
@@ -84,6 +59,14 @@ internal sealed class OciRunner(SandboxOptions options, HarnessFiles files) : IS
         ]);
         args.ForEach(start.ArgumentList.Add);
         return Process.Start(start) ?? throw new InvalidOperationException($"could not start {options.Oci.Cli}");
+    }
+
+    // podman's own cgroups enforce --memory; with --rm the container's OOM record is gone, and the
+    // harness reports MemoryError from its RLIMIT_AS.
+    public long OomKills(SandboxSlot slot) => 0;
+
+    public void Release(SandboxSlot slot)
+    {
     }
 
     public async Task TerminateAsync(SandboxSlot slot, string instanceName, CancellationToken ct)

@@ -34,7 +34,12 @@ internal static class HarnessProtocol
             writer.WriteNumber("max_processes", limits.Processes);
             writer.WriteStartObject("rlimits");
             writer.WriteNumber("RLIMIT_AS", limits.MemoryMb * (1L << 20));
-            writer.WriteNumber("RLIMIT_NPROC", limits.Processes);
+            if (Environment.IsPrivilegedProcess)
+            {
+                // Counted per host uid: meaningful only when each slot has its own uid (we are root).
+                writer.WriteNumber("RLIMIT_NPROC", limits.Processes);
+            }
+
             writer.WriteNumber("RLIMIT_NOFILE", limits.OpenFiles);
             writer.WriteNumber("RLIMIT_FSIZE", limits.FileSizeMb * (1L << 20));
             writer.WriteNumber("RLIMIT_CORE", 0);

@@ -15,29 +15,22 @@ internal sealed class HarnessSession : IAsyncDisposable
     private readonly Stream _output;
     private readonly Task _stderrPump;
     private readonly ILogger _logger;
+    private readonly SandboxSlot _slot;
+    private readonly string _instanceName;
+    private readonly Lock _stopLock = new();
     private Task? _stopping;
 
     private HarnessSession(ISandboxRunner runner, SandboxSlot slot, ResourceLimits limits, bool network, ILogger logger)
     {
         _runner = runner;
         _logger = logger;
-        Slot = slot;
-        Limits = limits;
-        Network = network;
-        InstanceName = $"sp-slot{slot.Index}-{Guid.NewGuid():N}"[..24];
-        _process = runner.Start(slot, limits, network, InstanceName);
+        _slot = slot;
+        _instanceName = $"sp-slot{slot.Index}-{Guid.NewGuid():N}"[..24];
+        _process = runner.Start(slot, limits, network, _instanceName);
         _input = _process.StandardInput.BaseStream;
         _output = _process.StandardOutput.BaseStream;
         _stderrPump = PumpStderrAsync();
     }
-
-    public SandboxSlot Slot { get; }
-
-    public ResourceLimits Limits { get; }
-
-    public bool Network { get; }
-
-    public string InstanceName { get; }
 
     /// <summary>Where the harness's raw stderr goes (script output while it is imported, sandbox errors).</summary>
     public OutputCollector? Output { get; set; }
@@ -47,10 +40,11 @@ internal sealed class HarnessSession : IAsyncDisposable
     public static HarnessSession Start(ISandboxRunner runner, SandboxSlot slot, ResourceLimits limits, bool network, ILogger logger) =>
         new(runner, slot, limits, network, logger);
 
-    public async Task SendAsync(byte[] frame, CancellationToken ct)
+    /// <summary>Writes a frame; not cancellable on purpose: stopping the sandbox is what ends a stuck write.</summary>
+    public async Task SendAsync(byte[] frame)
     {
-        await _input.WriteAsync(frame, ct).ConfigureAwait(false);
-        await _input.FlushAsync(ct).ConfigureAwait(false);
+        await _input.WriteAsync(frame).ConfigureAwait(false);
+        await _input.FlushAsync().ConfigureAwait(false);
     }
 
     public void CloseInput() => _input.Dispose();
@@ -61,7 +55,7 @@ internal sealed class HarnessSession : IAsyncDisposable
     /// <summary>Stops the sandbox and everything in it; idempotent and safe to call from any thread.</summary>
     public Task StopAsync()
     {
-        lock (_process)
+        lock (_stopLock)
         {
             return _stopping ??= StopCoreAsync();
         }
@@ -86,11 +80,11 @@ internal sealed class HarnessSession : IAsyncDisposable
     {
         try
         {
-            await _runner.TerminateAsync(Slot, InstanceName, CancellationToken.None).ConfigureAwait(false);
+            await _runner.TerminateAsync(_slot, _instanceName, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException)
         {
-            _logger.LogError(ex, "Could not tear down the sandbox of {Slot}", Slot);
+            _logger.LogError(ex, "Could not tear down the sandbox of {Slot}", _slot);
         }
 
         try

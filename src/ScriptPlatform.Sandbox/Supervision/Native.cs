@@ -18,4 +18,7 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    public static partial int GetTid();
 }

@@ -20,11 +20,11 @@ internal sealed class WarmWorker(HarnessSession session, string key) : IAsyncDis
 
     public long NextJobId() => Interlocked.Increment(ref _nextJobId);
 
-    /// <summary>Same script bytes, same sandbox limits and network → the same warm worker can serve it.</summary>
-    public static string KeyFor(string source, ResourceLimits limits, bool network)
+    /// <summary>Same script bytes, sandbox limits, network and partition → the same warm worker can serve it.</summary>
+    public static string KeyFor(SandboxJob job, ResourceLimits limits, bool network)
     {
         var sandboxLimits = limits with { WallClockSeconds = 0, CpuSeconds = 0 }; // these are set per job
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(source + "\0" + sandboxLimits + "\0" + network));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', job.Source, sandboxLimits, network, job.WarmPartition)));
         return Convert.ToHexStringLower(hash);
     }
 

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ScriptPlatform.Grpc.Tests.Protos;
 
 namespace ScriptPlatform.Grpc.Tests.Infrastructure;
 

@@ -1,5 +1,3 @@
-using ScriptPlatform.Grpc.Tests.Protos;
-
 namespace ScriptPlatform.Grpc.Tests.Infrastructure;
 
 /// <summary>A typed client written the way the platform's clients are: rpc names, descriptor, options.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Google.Protobuf;
-using ScriptPlatform.Grpc.Tests.Protos;
 
 namespace ScriptPlatform.Grpc.Tests.Infrastructure;
 
@@ -52,6 +51,7 @@ public sealed class TestServiceImpl(CallRecorder recorder)
             Payload = request.ReplyPayloadSize > 0 ? ByteString.CopyFrom(new byte[request.ReplyPayloadSize]) : ByteString.Empty,
             EchoHeader = echoHeader ?? "",
             TraceId = Activity.Current?.TraceId.ToString() ?? "",
+            RequestEncoding = context.GetHttpContext().Request.Headers["grpc-encoding"].ToString(),
             RemainingMs = context.Deadline == DateTime.MaxValue ? -1 : (long)(context.Deadline - DateTime.UtcNow).TotalMilliseconds,
         };
     }

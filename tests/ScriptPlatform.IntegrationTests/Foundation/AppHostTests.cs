@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using ScriptPlatform.Testing;
 
 namespace ScriptPlatform.IntegrationTests.Foundation;
 
@@ -8,14 +9,16 @@ namespace ScriptPlatform.IntegrationTests.Foundation;
 /// leaves a server behind. Every process it starts inherits a unique SCRIPTPLATFORM_LOCAL_DIR, which is
 /// how the leftovers are found.
 /// </summary>
-public sealed class AppHostTests
+public sealed class AppHostTests(PostgresFixture postgres, RabbitMqFixture rabbitMq)
 {
     [Fact]
     public async Task AppHost_stopped_with_SIGTERM_leaves_no_process_behind()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var run = await AppHostRun.StartAsync(ct);
-        Assert.NotEmpty(run.ProcessesLeft());
+        var running = run.ProcessesLeft();
+        Assert.Contains(running, p => p.Contains("bin/postgres", StringComparison.Ordinal));
+        Assert.Contains(running, p => p.Contains("beam.smp", StringComparison.Ordinal));
 
         await run.SignalAsync("TERM");
         await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
@@ -41,6 +44,22 @@ public sealed class AppHostTests
         }
     }
 
+    [Fact]
+    public async Task AppHost_given_connection_strings_uses_those_servers_and_provisions_none()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var run = await AppHostRun.StartAsync(ct, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__postgres"] = postgres.ConnectionString,
+            ["ConnectionStrings__rabbitmq"] = rabbitMq.ConnectionString,
+        });
+
+        Assert.Contains(postgres.ConnectionString, run.Output);
+        Assert.Contains(rabbitMq.ConnectionString, run.Output);
+        // Nothing it started carries its local folder: no server was provisioned.
+        Assert.DoesNotContain(run.ProcessesLeft(), p => !p.Contains("ScriptPlatform.AppHost.dll", StringComparison.Ordinal));
+    }
+
     private sealed class AppHostRun : IAsyncDisposable
     {
         private readonly Process _process;
@@ -56,7 +75,7 @@ public sealed class AppHostTests
 
         public string Output { get { lock (_output) { return _output.ToString(); } } }
 
-        public static async Task<AppHostRun> StartAsync(CancellationToken ct)
+        public static async Task<AppHostRun> StartAsync(CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
         {
             var localDir = Directory.CreateTempSubdirectory("sp-apphost-test-").FullName;
             var startInfo = new ProcessStartInfo("dotnet")
@@ -72,6 +91,10 @@ public sealed class AppHostTests
             startInfo.Environment["AppHost__InfrastructureOnly"] = "true";
             startInfo.Environment.Remove("ConnectionStrings__postgres");
             startInfo.Environment.Remove("ConnectionStrings__rabbitmq");
+            foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            {
+                startInfo.Environment[key] = value;
+            }
 
             var run = new AppHostRun(Process.Start(startInfo)!, localDir);
             run._process.OutputDataReceived += (_, e) => run.Append(e.Data);

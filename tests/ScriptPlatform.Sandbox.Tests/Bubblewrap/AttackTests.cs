@@ -142,10 +142,41 @@ public sealed class AttackTests
     }
 
     [Fact]
+    public async Task A_memory_hog_spread_over_many_processes_is_killed_for_memory()
+    {
+        if (!Directory.Exists("/sys/fs/cgroup/memory"))
+        {
+            Assert.Skip("no cgroup v1 memory controller on this host: only the per-process RLIMIT_AS applies");
+        }
+
+        // Each process stays under RLIMIT_AS; together they exceed the slot's memory cgroup.
+        const string script = """
+            import os, time
+            def execute(params):
+                for _ in range(8):
+                    if os.fork() == 0:
+                        hog = bytearray(200 << 20)
+                        for i in range(0, len(hog), 4096):
+                            hog[i] = 1
+                        time.sleep(30)
+                        os._exit(0)
+                for _ in range(8):
+                    os.wait()
+                return "survived"
+            """;
+
+        var result = await RunContainedAsync(script, TimeSpan.FromSeconds(20), new LimitOverrides { MemoryMb = 512, WallClockSeconds = 15 });
+
+        Assert.Equal(SandboxStatus.Killed, result.Status);
+        Assert.Equal(KillReason.Memory, result.KillReason);
+    }
+
+    [Fact]
     public async Task A_cpu_loop_is_killed_for_cpu_time()
     {
-        var result = await RunContainedAsync("def execute(params):\n    while True:\n        pass\n", TimeSpan.FromSeconds(6),
-            new LimitOverrides { CpuSeconds = 1, WallClockSeconds = 5 });
+        // A generous wall clock: on a busy machine one CPU second can take several wall seconds.
+        var result = await RunContainedAsync("def execute(params):\n    while True:\n        pass\n", TimeSpan.FromSeconds(20),
+            new LimitOverrides { CpuSeconds = 1, WallClockSeconds = 15 });
 
         Assert.Equal(SandboxStatus.Killed, result.Status);
         Assert.Equal(KillReason.Cpu, result.KillReason);

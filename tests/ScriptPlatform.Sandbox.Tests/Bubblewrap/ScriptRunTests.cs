@@ -12,7 +12,7 @@ public sealed class ScriptRunTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _sandbox.DisposeAsync();
 
     [Fact]
-    public async Task Execute_returns_data_metadata_rows_processed_and_declared_cost()
+    public async Task Execute_returns_data_metadata_rows_processed_cost_and_separate_stdout_and_stderr()
     {
         const string script = """
             # /// script
@@ -20,8 +20,10 @@ public sealed class ScriptRunTests : IAsyncLifetime
             # cost_per_unit = 0.5
             # cost_unit = "row"
             # ///
+            import sys
             def execute(params):
                 print("adding", params["a"], params["b"])
+                print("careful", file=sys.stderr)
                 return {"status": "success", "data": {"sum": params["a"] + params["b"]}, "metadata": {"rows_processed": 4}}
             """;
 
@@ -33,6 +35,7 @@ public sealed class ScriptRunTests : IAsyncLifetime
         Assert.Equal(2.0m, result.Cost);
         Assert.Equal("row", result.CostUnit);
         Assert.Equal("adding 2 3\n", result.Stdout);
+        Assert.Equal("careful\n", result.Stderr);
         TestSandboxes.AssertNoProcessLeft(_sandbox);
     }
 
@@ -50,6 +53,26 @@ public sealed class ScriptRunTests : IAsyncLifetime
 
         Assert.Equal(SandboxStatus.Success, result.Status);
         Assert.Equal("awaited", result.Data!.Value.GetString());
+    }
+
+    [Fact]
+    public async Task Threads_and_child_processes_work_inside_the_sandbox()
+    {
+        const string script = """
+            import subprocess, sys
+            from concurrent.futures import ThreadPoolExecutor
+            def execute(params):
+                with ThreadPoolExecutor(4) as pool:
+                    squares = list(pool.map(lambda n: n * n, range(5)))
+                child = subprocess.run([sys.executable, "-c", "print('from child')"], capture_output=True, text=True, check=True)
+                return {"squares": squares, "child": child.stdout.strip()}
+            """;
+
+        var result = await _sandbox.RunAsync(TestSandboxes.Job(script), TestContext.Current.CancellationToken);
+
+        Assert.Equal(SandboxStatus.Success, result.Status);
+        Assert.Equal("from child", result.Data!.Value.GetProperty("child").GetString());
+        Assert.Equal([0, 1, 4, 9, 16], result.Data.Value.GetProperty("squares").EnumerateArray().Select(e => e.GetInt32()));
     }
 
     [Fact]

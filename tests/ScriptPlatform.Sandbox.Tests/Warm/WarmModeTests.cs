@@ -111,6 +111,20 @@ public sealed class WarmModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Warm_jobs_reuse_one_import_within_a_partition_but_not_across_partitions()
+    {
+        // The token is drawn once per import, so equal tokens mean the same warm worker.
+        var job = new SandboxJob("import os\nTOKEN = os.urandom(8).hex()\ndef execute(p):\n    return TOKEN\n") { Warm = true };
+
+        var tenantA1 = await _sandbox.RunAsync(job with { WarmPartition = "tenant-a" }, TestContext.Current.CancellationToken);
+        var tenantA2 = await _sandbox.RunAsync(job with { WarmPartition = "tenant-a" }, TestContext.Current.CancellationToken);
+        var tenantB = await _sandbox.RunAsync(job with { WarmPartition = "tenant-b" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(tenantA1.Data!.Value.GetString(), tenantA2.Data!.Value.GetString());
+        Assert.NotEqual(tenantA1.Data!.Value.GetString(), tenantB.Data!.Value.GetString());
+    }
+
+    [Fact]
     public async Task A_warm_worker_serves_only_its_own_script_version()
     {
         var v1 = await _sandbox.RunAsync(new SandboxJob("def execute(p):\n    return 1\n") { Warm = true }, TestContext.Current.CancellationToken);

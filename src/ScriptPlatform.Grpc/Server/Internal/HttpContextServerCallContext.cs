@@ -20,7 +20,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IDisposa
         Options = options;
         RequestEncoding = httpContext.Request.Headers[GrpcProtocol.EncodingHeader].ToString();
 
-        if (GrpcTimeout.TryParse(httpContext.Request.Headers[GrpcProtocol.TimeoutHeader].ToString(), out var timeout))
+        if (GrpcTimeout.TryParse(httpContext.Request.Headers[GrpcProtocol.TimeoutHeader].ToString(), out var timeout) && timeout <= GrpcTimeout.MaxTimer)
         {
             Deadline = DateTime.UtcNow + timeout;
             _deadlineCts = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted);

@@ -10,13 +10,28 @@ namespace ScriptPlatform.Grpc.Server.Internal;
 internal sealed class PipeStreamWriter<T>(HttpContextServerCallContext context) : IServerStreamWriter<T>
     where T : class, IMessage<T>
 {
+    private int _writing;
+
     public async Task WriteAsync(T message)
     {
-        ResponseMessage.Write(context, message);
-        var result = await context.GetHttpContext().Response.BodyWriter.FlushAsync(context.CancellationToken).ConfigureAwait(false);
-        if (result.IsCanceled || result.IsCompleted)
+        // Two overlapping writes would interleave frames in the pipe: refuse the second one.
+        if (Interlocked.Exchange(ref _writing, 1) == 1)
         {
-            throw new OperationCanceledException("The client is no longer reading the response.");
+            throw new InvalidOperationException("Can't write the message because the previous write is in progress.");
+        }
+
+        try
+        {
+            ResponseMessage.Write(context, message);
+            var result = await context.GetHttpContext().Response.BodyWriter.FlushAsync(context.CancellationToken).ConfigureAwait(false);
+            if (result.IsCanceled || result.IsCompleted)
+            {
+                throw new OperationCanceledException("The client is no longer reading the response.");
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _writing, 0);
         }
     }
 }

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using ScriptPlatform.Grpc.Protocol;
 
@@ -11,6 +12,8 @@ namespace ScriptPlatform.Grpc.Server.Internal;
 /// </summary>
 internal abstract class ServerCallHandler(ServerMethodSetup setup)
 {
+    private static readonly Status DeadlineExceeded = new(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+
     private readonly ServerCallOptions _options = setup.Options;
     private readonly ILogger _logger = setup.Logger;
 
@@ -35,6 +38,13 @@ internal abstract class ServerCallHandler(ServerMethodSetup setup)
         }
 
         response.ContentType = GrpcProtocol.ContentType;
+
+        // Our per-message limit replaces Kestrel's whole-body limit (30 MB), which would cut long streams.
+        if (httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
+        }
+
         using var context = new HttpContextServerCallContext(httpContext, Method.Path, _options);
         var activity = GrpcTelemetry.StartServer(httpContext, Method);
         Status status;
@@ -73,8 +83,6 @@ internal abstract class ServerCallHandler(ServerMethodSetup setup)
         ResponseMessage.Write(context, response
             ?? throw new RpcException(StatusCode.Internal, "The handler returned no response message."));
     }
-
-    private static readonly Status DeadlineExceeded = new(StatusCode.DeadlineExceeded, "Deadline Exceeded");
 
     private Status ToStatus(Exception exception, HttpContextServerCallContext context)
     {

@@ -18,7 +18,7 @@ public interface IEmbeddingProvider
 
 public static class EmbeddingProviderExtensions
 {
-    public static async Task<float[]> EmbedAsync(this IEmbeddingProvider provider, string text, CancellationToken cancellationToken = default) =>
+    public static async Task<float[]> EmbedOneAsync(this IEmbeddingProvider provider, string text, CancellationToken cancellationToken = default) =>
         (await provider.EmbedAsync([text], cancellationToken).ConfigureAwait(false))[0];
 
     /// <summary>Scales a vector to unit length in place (a zero vector stays zero).</summary>

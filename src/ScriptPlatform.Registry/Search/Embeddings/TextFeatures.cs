@@ -60,8 +60,27 @@ internal static class TextFeatures
         return words;
     }
 
-    /// <summary>A deliberately light English stemmer: plurals, -ing, -ed, -ly, -ation.</summary>
+    /// <summary>
+    /// A deliberately light English stemmer: plurals, -ing, -ed, -ly, a final silent 'e', and British
+    /// -ise spellings folded into -ize ("summarising" and "summarized" both become "summariz").
+    /// </summary>
     public static string Stem(string word)
+    {
+        var stem = StripSuffix(word);
+        if (stem.Length > 4 && stem[^1] == 'e' && stem[^2] != 'e')
+        {
+            stem = stem[..^1];
+        }
+
+        if (stem.Length > 5 && stem.EndsWith("is", StringComparison.Ordinal))
+        {
+            stem = stem[..^1] + "z";
+        }
+
+        return stem;
+    }
+
+    private static string StripSuffix(string word)
     {
         if (word.Length <= 3 || word.Any(char.IsDigit))
         {

@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ScriptPlatform.Contracts.Clients;
+using ScriptPlatform.Contracts.Common.V1;
+using ScriptPlatform.Contracts.Executor.V1;
+using ScriptPlatform.Executor.Extensions;
+using ScriptPlatform.Grpc;
+using ScriptPlatform.LocalResources;
+
+// See run.sh for what is measured. Everything runs on this machine; the bare baseline and the
+// batches use the same job (JSON in, execute(), JSON out) and the same parallelism (2).
+var jobs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
+var syncRuns = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
+const int Slots = 2;
+const string Script = """
+    def execute(params):
+        return {"status": "success", "data": {"sum": params["a"] + params["b"]}, "metadata": {"rows_processed": 1}}
+    """;
+const string BareDriver = """
+    import json, sys
+    source, params = json.loads(sys.stdin.read())
+    scope = {}
+    exec(compile(source, "script.py", "exec"), scope)
+    print(json.dumps(scope["execute"](params)))
+    """;
+var paramSets = Enumerable.Range(0, jobs).Select(i => $$"""{"a": {{i}}, "b": 1}""").ToList();
+
+Console.Error.WriteLine("starting Postgres and RabbitMQ ...");
+await using var infrastructure = await LocalInfrastructure.StartAsync();
+
+// 1. Bare: 2 parallel workers, one python3 process per job (no sandbox, no queue, no log).
+async Task Bare(string paramsJson)
+{
+    var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+    foreach (var arg in new[] { "-I", "-S", "-B", "-c", BareDriver })
+    {
+        start.ArgumentList.Add(arg);
+    }
+
+    using var process = Process.Start(start)!;
+    await process.StandardInput.WriteAsync(JsonSerializer.Serialize(new object[] { Script, JsonDocument.Parse(paramsJson).RootElement }));
+    process.StandardInput.Close();
+    var output = await process.StandardOutput.ReadToEndAsync();
+    await process.WaitForExitAsync();
+    if (process.ExitCode != 0 || !output.Contains("\"sum\"", StringComparison.Ordinal))
+    {
+        throw new InvalidOperationException($"bare run failed: {output}");
+    }
+}
+
+async Task<double> BareSeconds()
+{
+    var next = -1;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, Slots).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < jobs)
+        {
+            await Bare(paramSets[i]);
+        }
+    })));
+    return clock.Elapsed.TotalSeconds;
+}
+
+Console.Error.WriteLine($"bare: {jobs} jobs, {Slots} parallel python3 ...");
+await BareSeconds(); // page cache, JIT
+var bare = await BareSeconds();
+
+// 2. Batches through the Executor (API + worker in this process, the same wiring as Program.cs).
+async Task<(double Seconds, Batch Batch)> BatchSeconds(ExecutorClient client)
+{
+    var warmup = await client.SubmitBatchAsync(new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Script }, ParamsJson = { paramSets.Take(20) } } });
+    await WaitAsync(client, warmup.BatchId);
+    var clock = Stopwatch.StartNew();
+    var submitted = await client.SubmitBatchAsync(new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Script }, ParamsJson = { paramSets } } });
+    var batch = await WaitAsync(client, submitted.BatchId);
+    return (clock.Elapsed.TotalSeconds, batch);
+}
+
+Console.Error.WriteLine($"batch (cold sandboxes): {jobs} jobs, {Slots} slots ...");
+double cold;
+Batch coldBatch;
+double[] latencies, sandboxTimes, overheads;
+await using (var host = await Host.StartAsync(infrastructure, warm: false, baseUid: 64800))
+{
+    (cold, coldBatch) = await BatchSeconds(host.Client);
+
+    // 3. Synchronous Run over gRPC; the execution record carries the sandbox's own time for the same job.
+    Console.Error.WriteLine($"synchronous Run: {syncRuns} runs ...");
+    for (var i = 0; i < 10; i++)
+    {
+        await host.Client.RunAsync(new RunRequest { Inline = new InlineScript { Content = Script }, ParamsJson = paramSets[i] });
+    }
+
+    latencies = new double[syncRuns];
+    sandboxTimes = new double[syncRuns];
+    overheads = new double[syncRuns];
+    for (var i = 0; i < syncRuns; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        var execution = (await host.Client.RunAsync(new RunRequest { Inline = new InlineScript { Content = Script }, ParamsJson = paramSets[i] })).Execution;
+        latencies[i] = clock.Elapsed.TotalMilliseconds;
+        if (execution.Status != ExecutionStatus.Success)
+        {
+            throw new InvalidOperationException($"sync run failed: {execution}");
+        }
+
+        sandboxTimes[i] = execution.Duration.ToTimeSpan().TotalMilliseconds;
+        overheads[i] = latencies[i] - sandboxTimes[i];
+    }
+}
+
+Console.Error.WriteLine($"batch (warm mode): {jobs} jobs, {Slots} slots ...");
+double warm;
+Batch warmBatch;
+await using (var host = await Host.StartAsync(infrastructure, warm: true, baseUid: 64816))
+{
+    (warm, warmBatch) = await BatchSeconds(host.Client);
+}
+
+static double P(double[] values, double p)
+{
+    var sorted = values.Order().ToArray();
+    return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+}
+
+var bareRate = jobs / bare;
+var coldRate = jobs / cold;
+var warmRate = jobs / warm;
+string F(double v) => v.ToString("0.0", CultureInfo.InvariantCulture);
+Console.WriteLine($"Executor benchmark: {jobs} trivial jobs, {Slots} slots / {Slots} parallel processes, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, {DateTime.UtcNow:u}");
+Console.WriteLine();
+Console.WriteLine("| throughput                                   | seconds | jobs/s | vs bare | target        |");
+Console.WriteLine("|----------------------------------------------|--------:|-------:|--------:|---------------|");
+Console.WriteLine($"| bare python3, 2 parallel processes (baseline) | {F(bare),7} | {F(bareRate),6} |   1.00x |               |");
+Console.WriteLine($"| batch via RabbitMQ, cold sandboxes           | {F(cold),7} | {F(coldRate),6} | {coldRate / bareRate,6:0.00}x | >= 0.70x: {(coldRate >= 0.7 * bareRate ? "met" : "NOT met")} |");
+Console.WriteLine($"| batch via RabbitMQ, warm mode                | {F(warm),7} | {F(warmRate),6} | {warmRate / bareRate,6:0.00}x | gain {warmRate / coldRate:0.00}x cold |");
+Console.WriteLine();
+Console.WriteLine($"batches: cold {coldBatch.Count(ExecutionStatus.Success)}/{coldBatch.Total} succeeded, warm {warmBatch.Count(ExecutionStatus.Success)}/{warmBatch.Total} succeeded");
+Console.WriteLine();
+Console.WriteLine("| synchronous Run over gRPC ({0} runs)   | p50 ms | p90 ms | p99 ms |", syncRuns);
+Console.WriteLine("|---------------------------------------|-------:|-------:|-------:|");
+Console.WriteLine($"| client latency (Run rpc)              | {P(latencies, 0.5),6:0.00} | {P(latencies, 0.9),6:0.00} | {P(latencies, 0.99),6:0.00} |");
+Console.WriteLine($"| sandbox's own time (same jobs)        | {P(sandboxTimes, 0.5),6:0.00} | {P(sandboxTimes, 0.9),6:0.00} | {P(sandboxTimes, 0.99),6:0.00} |");
+Console.WriteLine($"| overhead per run (latency - sandbox)  | {P(overheads, 0.5),6:0.00} | {P(overheads, 0.9),6:0.00} | {P(overheads, 0.99),6:0.00} |");
+var gap = P(latencies, 0.5) - P(sandboxTimes, 0.5);
+Console.WriteLine();
+Console.WriteLine($"Run p50 - sandbox p50 = {gap:0.00} ms (target <= 10 ms: {(gap <= 10 ? "met" : "NOT met")})");
+
+static async Task<Batch> WaitAsync(ExecutorClient client, string batchId)
+{
+    while (true)
+    {
+        var batch = (await client.GetBatchAsync(new GetBatchRequest { BatchId = batchId })).Batch;
+        if (batch.State != BatchState.Running)
+        {
+            return batch;
+        }
+
+        await Task.Delay(20);
+    }
+}
+
+internal static class BatchExtensions
+{
+    public static int Count(this Batch batch, ExecutionStatus status) => batch.Counts.FirstOrDefault(c => c.Status == status)?.Count ?? 0;
+}
+
+/// <summary>An Executor (API + worker) in this process with its own database.</summary>
+internal sealed class Host : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly GrpcChannel _channel;
+
+    private Host(WebApplication app, GrpcChannel channel)
+    {
+        _app = app;
+        _channel = channel;
+        Client = new ExecutorClient(channel);
+    }
+
+    public ExecutorClient Client { get; }
+
+    public static async Task<Host> StartAsync(LocalInfrastructure infrastructure, bool warm, int baseUid)
+    {
+        var database = $"executor_bench_{Guid.NewGuid():N}"[..30];
+        await using (var connection = new NpgsqlConnection(infrastructure.PostgresConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "ScriptPlatform.Executor" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = new NpgsqlConnectionStringBuilder(infrastructure.PostgresConnectionString) { Database = database }.ConnectionString,
+            ["ConnectionStrings:rabbitmq"] = infrastructure.RabbitMqConnectionString,
+            ["ScriptPlatform:Executor:QueuePrefix"] = "bench" + baseUid.ToString(CultureInfo.InvariantCulture),
+            ["ScriptPlatform:Executor:WarmBatches"] = warm ? "true" : "false",
+            ["ScriptPlatform:Sandbox:Slots"] = "2",
+            ["ScriptPlatform:Sandbox:BaseUid"] = baseUid.ToString(CultureInfo.InvariantCulture),
+        });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddExecutor();
+        var app = builder.Build();
+        app.MapExecutor();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Host(app, GrpcChannel.ForAddress(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,358 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+using ScriptPlatform.Contracts.Clients;
+using ScriptPlatform.Contracts.Common.V1;
+using ScriptPlatform.Contracts.Registry.V1;
+using ScriptPlatform.Grpc;
+using ScriptPlatform.LocalResources;
+using ScriptPlatform.Registry.Bench;
+using ScriptPlatform.Registry.Domain;
+using ScriptPlatform.Registry.Extensions;
+using ScriptPlatform.Registry.Infrastructure;
+using ScriptPlatform.Registry.Search.Embeddings;
+
+// Usage: ScriptPlatform.Registry.Bench --registry PATH/ScriptPlatform.Registry.dll [--scripts 100000] [--durable]
+var registryDll = Arg("--registry") ?? throw new ArgumentException("--registry PATH/ScriptPlatform.Registry.dll is required");
+var scale = int.Parse(Arg("--scripts") ?? "100000", CultureInfo.InvariantCulture);
+var durable = args.Contains("--durable");
+var total = Stopwatch.StartNew();
+var inv = CultureInfo.InvariantCulture;
+
+Console.WriteLine($"registry bench: {scale:N0} scripts, Postgres {(durable ? "durable (fsync on)" : "fsync off (test settings)")}, {Environment.ProcessorCount} cores");
+await using var infra = await LocalInfrastructure.StartAsync(new LocalInfrastructureOptions { PostgresOptions = new LocalPostgresOptions { FastUnsafe = !durable } });
+var labeled = LabeledScript.Load(Path.Combine(AppContext.BaseDirectory, "labeled.json"));
+
+// ---- 1. Search quality on the labelled set (its own database) -----------------------------------
+var qualityDb = await CreateDatabase(infra.PostgresConnectionString!, "bench_quality");
+var qualityAdmin = await CreateAdminKey(registryDll, qualityDb);
+Dictionary<SearchMode, (double Recall, double Mrr)> quality;
+await using (var registry = await RegistryProcess.StartAsync(registryDll, qualityDb, infra.RabbitMqConnectionString))
+{
+    using var channel = GrpcChannel.ForAddress(registry.Address);
+    var client = new RegistryClient(channel);
+    var admin = Auth(qualityAdmin);
+    foreach (var s in labeled)
+    {
+        await client.PublishAsync(LabeledPublish(s), admin);
+    }
+
+    quality = await Evaluate(client, labeled);
+}
+
+// ---- 2. Seed the scale database with bulk COPY ----------------------------------------------------
+var scaleDb = await CreateDatabase(infra.PostgresConnectionString!, "bench_scale");
+var seedWatch = Stopwatch.StartNew();
+await using (var dataSource = RegistryExtensions.CreateDataSource(scaleDb))
+{
+    await Migrator.MigrateAsync(dataSource);
+    await SeedAsync(dataSource, scale);
+}
+
+var seedSeconds = seedWatch.Elapsed.TotalSeconds;
+var scaleAdmin = await CreateAdminKey(registryDll, scaleDb);
+var startWatch = Stopwatch.StartNew();
+await using var scaleRegistry = await RegistryProcess.StartAsync(registryDll, scaleDb, infra.RabbitMqConnectionString);
+var startSeconds = startWatch.Elapsed.TotalSeconds;
+var rssLoaded = scaleRegistry.RssMiB();
+using var scaleChannel = GrpcChannel.ForAddress(scaleRegistry.Address);
+var scaleClient = new RegistryClient(scaleChannel);
+var publisher = (await scaleClient.CreateApiKeyAsync(new CreateApiKeyRequest { Owner = "bench", Label = "bench", Scopes = { ApiKeyScope.Publish } }, Auth(scaleAdmin))).Secret;
+
+// ---- 3. Latency: hybrid search, load by name, and the gRPC floor ---------------------------------
+var names = SyntheticScripts.Generate(scale).Select(s => s.Name).ToArray();
+var queries = labeled.SelectMany(l => l.Queries).Concat(SyntheticScripts.Generate(300, seed: 99).Select(s => s.Description.ToLowerInvariant())).ToArray();
+await Measure(500, i => scaleClient.HelpAsync(new HelpRequest { Topic = "search" })); // warm-up
+var floor = await Measure(2000, i => scaleClient.HelpAsync(new HelpRequest { Topic = "search" }));
+await Measure(300, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[i % queries.Length], Limit = 10 }));
+var hybrid = await Measure(2000, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[(i * 7) % queries.Length], Limit = 10 }));
+var fullText = await Measure(500, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[(i * 7) % queries.Length], Limit = 10, Mode = SearchMode.FullText }));
+var semantic = await Measure(500, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[(i * 7) % queries.Length], Limit = 10, Mode = SearchMode.Semantic }));
+var random = new Random(5);
+await Measure(300, i => scaleClient.LoadAsync(new LoadRequest { Script = new ScriptRef { Name = names[random.Next(names.Length)] } }));
+var load = await Measure(3000, i => scaleClient.LoadAsync(new LoadRequest { Script = new ScriptRef { Name = names[random.Next(names.Length)] } }));
+var loadSql = await MeasureSqlLoad(scaleDb, names, 3000);
+
+// ---- 4. Publish throughput over gRPC, 16 concurrent clients (each its own connection) -------------
+const int clients = 16;
+var publishSeconds = 10.0;
+var synthetic = SyntheticScripts.Generate(40_000, seed: 7).ToArray();
+var published = 0L;
+var failures = 0L;
+var latencies = new List<double>[clients];
+var publishWatch = Stopwatch.StartNew();
+await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+{
+    latencies[c] = [];
+    using var channel = GrpcChannel.ForAddress(scaleRegistry.Address);
+    var client = new RegistryClient(channel);
+    var auth = Auth(publisher);
+    for (var i = c; publishWatch.Elapsed.TotalSeconds < publishSeconds && i < synthetic.Length; i += clients)
+    {
+        var s = synthetic[i];
+        var request = new PublishRequest
+        {
+            Name = $"pub_{s.Prefix[..Math.Min(s.Prefix.Length, 50)]}_{i:D5}",
+            Version = "1.0.0",
+            Content = SyntheticScripts.Content(s.Description, s.Category),
+            Changelog = "bench",
+        };
+        var t = Stopwatch.GetTimestamp();
+        try
+        {
+            await client.PublishAsync(request, auth);
+            Interlocked.Increment(ref published);
+            latencies[c].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        catch (RpcException)
+        {
+            Interlocked.Increment(ref failures);
+        }
+    }
+}));
+var publishElapsed = publishWatch.Elapsed.TotalSeconds;
+var publishRate = published / publishElapsed;
+var publishLatency = latencies.SelectMany(l => l).Order().ToArray();
+var floorConcurrent = await MeasureThroughput(scaleRegistry.Address, clients, TimeSpan.FromSeconds(3));
+
+// ---- 5. Quality again, with the labelled scripts hidden among the 100k --------------------------
+var admin100k = Auth(scaleAdmin);
+foreach (var s in labeled)
+{
+    await scaleClient.PublishAsync(LabeledPublish(s), admin100k);
+}
+
+var qualityAtScale = await Evaluate(scaleClient, labeled);
+var rssEnd = scaleRegistry.RssMiB();
+
+// ---- Report ------------------------------------------------------------------------------------------
+Console.WriteLine();
+Console.WriteLine($"## Search quality: {labeled.Count} labelled scripts, {labeled.Sum(l => l.Queries.Length)} paraphrased queries (offline embedder)");
+Console.WriteLine();
+Console.WriteLine("| mode | Recall@5 | MRR@10 | Recall@5 among 100k | MRR@10 among 100k |");
+Console.WriteLine("|---|---|---|---|---|");
+foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMode.Hybrid })
+{
+    Console.WriteLine(string.Format(inv, "| {0} | {1:F3} | {2:F3} | {3:F3} | {4:F3} |", mode, quality[mode].Recall, quality[mode].Mrr, qualityAtScale[mode].Recall, qualityAtScale[mode].Mrr));
+}
+
+Console.WriteLine(string.Format(inv, "\nhybrid vs full text only: Recall@5 {0:F2}x, MRR {1:F2}x; hybrid target Recall@5 >= 0.9: {2}",
+    quality[SearchMode.Hybrid].Recall / Math.Max(quality[SearchMode.FullText].Recall, 1e-9), quality[SearchMode.Hybrid].Mrr / Math.Max(quality[SearchMode.FullText].Mrr, 1e-9),
+    quality[SearchMode.Hybrid].Recall >= 0.9 ? "met" : "NOT met"));
+Console.WriteLine();
+Console.WriteLine($"## Speed with {scale:N0} scripts (seeded by COPY in {seedSeconds:F1} s; registry start-up incl. loading the vector index {startSeconds:F1} s)");
+Console.WriteLine();
+Console.WriteLine("| measure | p50 | p99 | target | vs baseline |");
+Console.WriteLine("|---|---|---|---|---|");
+Console.WriteLine(string.Format(inv, "| gRPC floor: Help(topic) round trip | {0:F2} ms | {1:F2} ms | | baseline |", floor.P50, floor.P99));
+Console.WriteLine(string.Format(inv, "| hybrid search top-10 over gRPC | {0:F2} ms | {1:F2} ms | p50 <= 5, p99 <= 25: {2} | {3:F1}x floor |", hybrid.P50, hybrid.P99, hybrid.P50 <= 5 && hybrid.P99 <= 25 ? "met" : "NOT met", hybrid.P50 / floor.P50));
+Console.WriteLine(string.Format(inv, "| full-text only search | {0:F2} ms | {1:F2} ms | | {2:F1}x floor |", fullText.P50, fullText.P99, fullText.P50 / floor.P50));
+Console.WriteLine(string.Format(inv, "| semantic only search | {0:F2} ms | {1:F2} ms | | {2:F1}x floor |", semantic.P50, semantic.P99, semantic.P50 / floor.P50));
+Console.WriteLine(string.Format(inv, "| load latest by name over gRPC | {0:F2} ms | {1:F2} ms | p50 <= 2: {2} | {3:F1}x floor |", load.P50, load.P99, load.P50 <= 2 ? "met" : "NOT met", load.P50 / floor.P50));
+Console.WriteLine(string.Format(inv, "| same load as one direct SQL query | {0:F2} ms | {1:F2} ms | | SQL baseline; gRPC path {2:F1}x |", loadSql.P50, loadSql.P99, load.P50 / loadSql.P50));
+Console.WriteLine(string.Format(inv, "| publish over gRPC, {0} clients: latency | {1:F2} ms | {2:F2} ms | | |", clients, Percentile(publishLatency, 50), Percentile(publishLatency, 99)));
+Console.WriteLine();
+Console.WriteLine(string.Format(inv, "publish: {0:N0} new scripts in {1:F1} s = {2:F0} publishes/s with {3} concurrent clients ({4} failed); target >= 500/s: {5}; the gRPC floor at the same concurrency is {6:F0} calls/s ({7:P1} of it)",
+    published, publishElapsed, publishRate, clients, failures, publishRate >= 500 ? "met" : "NOT met", floorConcurrent, publishRate / floorConcurrent));
+Console.WriteLine(string.Format(inv, "registry memory (RSS): {0:F0} MiB with {1:N0} scripts loaded, {2:F0} MiB at the end ({3:N0} scripts)", rssLoaded, scale, rssEnd, scale + published + labeled.Count));
+Console.WriteLine(string.Format(inv, "bench wall time: {0:F0} s", total.Elapsed.TotalSeconds));
+return 0;
+
+// ---- helpers -------------------------------------------------------------------------------------------
+string? Arg(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+static CallOptions Auth(string secret) => new(Headers: new Metadata().Add("authorization", "Bearer " + secret));
+
+static PublishRequest LabeledPublish(LabeledScript s) => new()
+{
+    Name = s.Name,
+    Version = "1.0.0",
+    Content = SyntheticScripts.Content(s.Description, s.Category),
+    Category = s.Category,
+    Description = s.Description,
+    Summary = s.Summary,
+};
+
+static async Task<Dictionary<SearchMode, (double Recall, double Mrr)>> Evaluate(RegistryClient client, List<LabeledScript> labeled)
+{
+    var result = new Dictionary<SearchMode, (double, double)>();
+    foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMode.Hybrid })
+    {
+        double hits = 0, reciprocal = 0, n = 0;
+        foreach (var s in labeled)
+        {
+            foreach (var q in s.Queries)
+            {
+                var response = await client.SearchAsync(new SearchRequest { Query = q, Mode = mode, Limit = 10 });
+                var rank = response.Hits.Select(h => h.Script.Name).ToList().IndexOf(s.Name) + 1;
+                hits += rank is >= 1 and <= 5 ? 1 : 0;
+                reciprocal += rank >= 1 ? 1.0 / rank : 0;
+                n++;
+            }
+        }
+
+        result[mode] = (hits / n, reciprocal / n);
+    }
+
+    return result;
+}
+
+static async Task<(double P50, double P99)> Measure(int count, Func<int, Task> call)
+{
+    var samples = new double[count];
+    for (var i = 0; i < count; i++)
+    {
+        var t = Stopwatch.GetTimestamp();
+        await call(i);
+        samples[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+    }
+
+    Array.Sort(samples);
+    return (Percentile(samples, 50), Percentile(samples, 99));
+}
+
+static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100 * sorted.Length) - 1)];
+
+static async Task<double> MeasureThroughput(Uri address, int clients, TimeSpan duration)
+{
+    var count = 0L;
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        using var channel = GrpcChannel.ForAddress(address);
+        var client = new RegistryClient(channel);
+        while (watch.Elapsed < duration)
+        {
+            await client.HelpAsync(new HelpRequest { Topic = "publish" });
+            Interlocked.Increment(ref count);
+        }
+    }));
+    return count / watch.Elapsed.TotalSeconds;
+}
+
+static async Task<(double P50, double P99)> MeasureSqlLoad(string connectionString, string[] names, int count)
+{
+    await using var dataSource = RegistryExtensions.CreateDataSource(connectionString);
+    var random = new Random(6);
+    return await Measure(count, async _ =>
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(
+            $"SELECT {ScriptRow.Columns}, v.version, v.content_hash, v.content, v.metadata::text FROM scripts s JOIN script_versions v ON v.script_id = s.id AND v.is_latest WHERE s.name = @name",
+            connection);
+        command.Parameters.AddWithValue("name", names[random.Next(names.Length)]);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+        }
+    });
+}
+
+static async Task<string> CreateDatabase(string server, string name)
+{
+    await using var connection = new NpgsqlConnection(server);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}", connection);
+    await command.ExecuteNonQueryAsync();
+    return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+}
+
+static async Task<string> CreateAdminKey(string dll, string connectionString)
+{
+    // The real admin command, as an operator would run it.
+    var info = new ProcessStartInfo("dotnet", [dll, "create-admin-key", "--owner", "bench-admin"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+    info.Environment["ConnectionStrings__postgres"] = connectionString;
+    using var process = Process.Start(info)!;
+    var output = await process.StandardOutput.ReadToEndAsync();
+    await process.WaitForExitAsync();
+    if (process.ExitCode != 0)
+    {
+        throw new InvalidOperationException("create-admin-key failed: " + await process.StandardError.ReadToEndAsync());
+    }
+
+    return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
+}
+
+static async Task SeedAsync(NpgsqlDataSource dataSource, int count)
+{
+    var embedder = new OfflineEmbedder(256);
+    var scripts = SyntheticScripts.Generate(count).ToArray();
+    var vectors = new float[scripts.Length][];
+    Parallel.For(0, scripts.Length, i => vectors[i] = embedder.Embed(ScriptPlatform.Registry.Search.SemanticIndex.TextOf(scripts[i].Description, scripts[i].Summary)));
+    await using var connection = await dataSource.OpenConnectionAsync();
+    await using (var copy = await connection.BeginBinaryImportAsync(
+        "COPY scripts (id, name, category, description, summary, tags, tags_text, owner, latest_version, latest_content_hash) FROM STDIN (FORMAT BINARY)"))
+    {
+        for (var i = 0; i < scripts.Length; i++)
+        {
+            var s = scripts[i];
+            var content = SyntheticScripts.Content(s.Description, s.Category);
+            await copy.StartRowAsync();
+            await copy.WriteAsync((long)(i + 1), NpgsqlDbType.Bigint);
+            await copy.WriteAsync(s.Name, NpgsqlDbType.Text);
+            await copy.WriteAsync(s.Category, NpgsqlDbType.Text);
+            await copy.WriteAsync(s.Description, NpgsqlDbType.Text);
+            await copy.WriteAsync(s.Summary, NpgsqlDbType.Text);
+            await copy.WriteAsync(new[] { s.Category }, NpgsqlDbType.Array | NpgsqlDbType.Text);
+            await copy.WriteAsync(s.Category, NpgsqlDbType.Text);
+            await copy.WriteAsync("seed", NpgsqlDbType.Text);
+            await copy.WriteAsync("1.0.0", NpgsqlDbType.Text);
+            await copy.WriteAsync(ScriptContent.Hash(System.Text.Encoding.UTF8.GetBytes(content)), NpgsqlDbType.Text);
+        }
+
+        await copy.CompleteAsync();
+    }
+
+    await using (var copy = await connection.BeginBinaryImportAsync(
+        "COPY script_versions (script_id, version, content, content_hash, size_bytes, changelog, is_latest, metadata, published_by) FROM STDIN (FORMAT BINARY)"))
+    {
+        for (var i = 0; i < scripts.Length; i++)
+        {
+            var s = scripts[i];
+            var content = SyntheticScripts.Content(s.Description, s.Category);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(content);
+            var metadata = new ScriptPlatform.Contracts.Common.V1.ScriptMetadata { Description = s.Description, Category = s.Category };
+            metadata.Params.Add(new ParamSpec { Name = "items", Type = "array", Required = true, Description = "the records to process" });
+            await copy.StartRowAsync();
+            await copy.WriteAsync((long)(i + 1), NpgsqlDbType.Bigint);
+            await copy.WriteAsync("1.0.0", NpgsqlDbType.Text);
+            await copy.WriteAsync(content, NpgsqlDbType.Text);
+            await copy.WriteAsync(ScriptContent.Hash(bytes), NpgsqlDbType.Text);
+            await copy.WriteAsync(bytes.Length, NpgsqlDbType.Integer);
+            await copy.WriteAsync("seed", NpgsqlDbType.Text);
+            await copy.WriteAsync(true, NpgsqlDbType.Boolean);
+            await copy.WriteAsync(MetadataMapping.ToJson(metadata), NpgsqlDbType.Jsonb);
+            await copy.WriteAsync("seed", NpgsqlDbType.Text);
+        }
+
+        await copy.CompleteAsync();
+    }
+
+    await using (var copy = await connection.BeginBinaryImportAsync("COPY script_embeddings (script_id, model, vector) FROM STDIN (FORMAT BINARY)"))
+    {
+        for (var i = 0; i < scripts.Length; i++)
+        {
+            await copy.StartRowAsync();
+            await copy.WriteAsync((long)(i + 1), NpgsqlDbType.Bigint);
+            await copy.WriteAsync(embedder.ModelId, NpgsqlDbType.Text);
+            await copy.WriteAsync(vectors[i], NpgsqlDbType.Array | NpgsqlDbType.Real);
+        }
+
+        await copy.CompleteAsync();
+    }
+
+    await using var finish = new NpgsqlCommand(
+        """
+        SELECT setval('scripts_id_seq', (SELECT max(id) FROM scripts));
+        INSERT INTO name_counters (prefix, highest)
+            SELECT regexp_replace(name, '_[0-9]+$', ''), max(substring(name from '_([0-9]+)$')::int) FROM scripts GROUP BY 1
+            ON CONFLICT (prefix) DO UPDATE SET highest = GREATEST(name_counters.highest, excluded.highest);
+        ANALYZE;
+        """, connection);
+    await finish.ExecuteNonQueryAsync();
+}

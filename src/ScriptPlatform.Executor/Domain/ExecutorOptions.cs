@@ -1,0 +1,48 @@
+namespace ScriptPlatform.Executor.Domain;
+
+/// <summary>What this process does: serve the gRPC API, consume queued jobs, or both.</summary>
+public enum ExecutorRole
+{
+    /// <summary>gRPC API and a worker in one process (the default, one-machine deployment).</summary>
+    All,
+
+    /// <summary>Only consumes <c>RunScript</c> jobs (extra workers, possibly on other machines); serves health only.</summary>
+    Worker,
+
+    /// <summary>Only the gRPC API (synchronous runs still use this process's sandbox; batches go to workers).</summary>
+    Api,
+}
+
+/// <summary>Executor settings, bound from <see cref="SectionName"/>.</summary>
+public sealed class ExecutorOptions
+{
+    public const string SectionName = "ScriptPlatform:Executor";
+
+    public ExecutorRole Role { get; set; } = ExecutorRole.All;
+
+    /// <summary>Names this worker in the execution log; defaults to host name + process id.</summary>
+    public string? WorkerId { get; set; }
+
+    /// <summary>Run batch jobs on warm interpreters (one per slot, reused while the script stays the same).</summary>
+    public bool WarmBatches { get; set; }
+
+    /// <summary>Prefix of every queue this service declares (lets several platforms share one broker).</summary>
+    public string QueuePrefix { get; set; } = "";
+
+    /// <summary>Extra messages prefetched per slot, so a freed slot never waits for the broker.</summary>
+    public int PrefetchPerSlot { get; set; } = 2;
+
+    /// <summary>Default and largest page size of list calls.</summary>
+    public int DefaultPageSize { get; set; } = 50;
+
+    public int MaxPageSize { get; set; } = 1000;
+
+    /// <summary>Largest number of jobs in one batch.</summary>
+    public int MaxBatchJobs { get; set; } = 100_000;
+
+    public bool RunsApi => Role is ExecutorRole.All or ExecutorRole.Api;
+
+    public bool RunsWorker => Role is ExecutorRole.All or ExecutorRole.Worker;
+
+    public string EffectiveWorkerId => string.IsNullOrWhiteSpace(WorkerId) ? $"{Environment.MachineName}:{Environment.ProcessId}" : WorkerId;
+}

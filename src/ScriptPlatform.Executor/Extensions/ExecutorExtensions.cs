@@ -1,0 +1,114 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using ScriptPlatform.Contracts.Clients;
+using ScriptPlatform.Executor.Domain;
+using ScriptPlatform.Executor.Grpc;
+using ScriptPlatform.Executor.Infrastructure;
+using ScriptPlatform.Executor.IntegrationEvents;
+using ScriptPlatform.Grpc;
+using ScriptPlatform.Persistence;
+using ScriptPlatform.Sandbox;
+using ScriptPlatform.ServiceDefaults;
+
+namespace ScriptPlatform.Executor.Extensions;
+
+public static class ExecutorExtensions
+{
+    /// <summary>Where the Registry is (<c>ScriptPlatform:Services:registry</c>); unset: inline content only.</summary>
+    public const string RegistryAddressKey = "ScriptPlatform:Services:registry";
+
+    /// <summary>
+    /// Everything the Executor needs: h2c Kestrel, gRPC, Postgres (migrated at start-up), the sandbox,
+    /// the Registry client and MassTransit over RabbitMQ (in-memory when no <c>ConnectionStrings:rabbitmq</c>,
+    /// for a single-process development setup). <paramref name="configureBus"/> lets tests add consumers.
+    /// </summary>
+    public static WebApplicationBuilder AddExecutor(this WebApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configureBus = null)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        var executor = configuration.GetSection(ExecutorOptions.SectionName).Get<ExecutorOptions>() ?? new ExecutorOptions();
+        services.Configure<ExecutorOptions>(configuration.GetSection(ExecutorOptions.SectionName));
+        services.Configure<SandboxOptions>(configuration.GetSection(SandboxOptions.SectionName));
+        services.AddScriptSandbox();
+
+        builder.WebHost.ConfigureGrpcKestrel();
+        services.AddGrpcServer(o => o.MaxReceiveMessageSize = 64 * 1024 * 1024);
+
+        var postgres = configuration.GetConnectionString("postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:postgres is required: the Executor keeps its execution log in Postgres.");
+        // Registered before MassTransit: the schema exists before the first job is consumed.
+        services.AddPostgresWithMigrations(postgres, typeof(ExecutionStore).Assembly, "ScriptPlatform.Executor.Migrations", "scriptplatform.executor.migrations");
+        services.AddHealthChecks().AddPostgres(postgres);
+
+        services.AddSingleton(sp =>
+        {
+            var address = configuration[RegistryAddressKey];
+            return new ScriptResolver(string.IsNullOrWhiteSpace(address) ? null : new RegistryClient(GrpcChannel.ForAddress(address)));
+        });
+        services.AddSingleton<ExecutionStore>();
+        services.AddSingleton<RunningJobs>();
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton(new QueueNames(executor.QueuePrefix));
+
+        services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        services.AddMassTransit(x =>
+        {
+            var names = new QueueNames(executor.QueuePrefix);
+            x.SetEndpointNameFormatter(names.Formatter);
+            if (executor.RunsWorker)
+            {
+                x.AddConsumer<RunScriptConsumer, RunScriptConsumerDefinition>();
+            }
+
+            x.AddConsumer<ExecutionCancellationRequestedConsumer>().ExcludeFromConfigureEndpoints();
+            configureBus?.Invoke(x);
+
+            var rabbit = configuration.GetConnectionString("rabbitmq");
+            if (string.IsNullOrWhiteSpace(rabbit))
+            {
+                x.UsingInMemory((context, cfg) => ConfigureEndpoints(context, cfg));
+                return;
+            }
+
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var uri = new Uri(rabbit);
+                var userInfo = uri.UserInfo.Split(':', 2);
+                var vhost = uri.AbsolutePath.Trim('/') is { Length: > 0 } path ? Uri.UnescapeDataString(path) : "/";
+                cfg.Host(uri.Host, (ushort)(uri.IsDefaultPort || uri.Port <= 0 ? 5672 : uri.Port), vhost, h =>
+                {
+                    h.Username(userInfo.Length > 0 && userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : "guest");
+                    h.Password(userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "guest");
+                    h.PublisherConfirmation = true;
+                });
+                ConfigureEndpoints(context, cfg);
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>Health and reflection always; the ExecutorService unless this process is a worker only.</summary>
+    public static WebApplication MapExecutor(this WebApplication app)
+    {
+        app.MapGrpcInfrastructure();
+        if (app.Services.GetRequiredService<IOptions<ExecutorOptions>>().Value.RunsApi)
+        {
+            app.MapGrpcService<ExecutorGrpcService>(ExecutorClient.Descriptor);
+        }
+
+        return app;
+    }
+
+    private static void ConfigureEndpoints<T>(IBusRegistrationContext context, IBusFactoryConfigurator<T> cfg)
+        where T : IReceiveEndpointConfigurator
+    {
+        // Each process gets its own auto-deleted queue for cancellations, so every worker hears every cancel.
+        cfg.ReceiveEndpoint(new TemporaryEndpointDefinition("executor-cancel"), e => e.ConfigureConsumer<ExecutionCancellationRequestedConsumer>(context));
+        cfg.ConfigureEndpoints(context);
+    }
+}

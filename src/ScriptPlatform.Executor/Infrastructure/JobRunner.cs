@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Google.Protobuf.WellKnownTypes;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using ScriptPlatform.Contracts.Common.V1;
+using ScriptPlatform.Contracts.Executor.V1;
+using ScriptPlatform.Contracts.Messages;
+using ScriptPlatform.Executor.Domain;
+using ScriptPlatform.Sandbox;
+using ScriptPlatform.Sandbox.Limits;
+
+namespace ScriptPlatform.Executor.Infrastructure;
+
+/// <summary>One job ready to run: its execution row is RUNNING and owned by this process.</summary>
+public sealed record RunnableJob(
+    Guid ExecutionId, Guid? BatchId, ResolvedScript Script, string ParamsJson, LimitOverrides? Limits, string Caller, double? BudgetUsd, bool Warm);
+
+/// <summary>
+/// Runs a claimed job in the sandbox, records its outcome once and publishes <see cref="ScriptRunCompleted"/>
+/// (and <see cref="BatchCompleted"/> when it was the batch's last job). Shared by synchronous runs and
+/// queue workers, so both log and cost runs the same way.
+/// </summary>
+public sealed partial class JobRunner(
+    ISandbox sandbox, ExecutionStore store, RunningJobs running, IBus bus, IOptions<ExecutorOptions> options, ILogger<JobRunner> logger)
+{
+    private readonly string _workerId = options.Value.EffectiveWorkerId;
+
+    public string WorkerId => _workerId;
+
+    /// <summary>Runs and records the job; returns the record as stored (after a cancel, the cancelled one).</summary>
+    public async Task<Execution> RunAsync(RunnableJob job, Action<OutputLine>? onOutput, CancellationToken ct)
+    {
+        Completion completion;
+        var estimate = CostModel.Estimate(job.Script.Metadata, job.ParamsJson);
+        if (job.BudgetUsd is { } budget && estimate > budget)
+        {
+            completion = new Completion(ExecutionStatus.Invalid, ErrorType: "over_budget",
+                ErrorMessage: $"estimated cost {estimate:0.######} USD exceeds the budget of {budget:0.######} USD", ExitReason: "refused by the cost guard");
+        }
+        else
+        {
+            using var handle = running.Register(job.ExecutionId, job.BatchId, ct);
+            var clock = Stopwatch.StartNew();
+            var result = await sandbox.RunAsync(
+                new SandboxJob(job.Script.Content)
+                {
+                    ScriptName = job.Script.Name,
+                    ScriptVersion = job.Script.Version ?? job.Script.ContentHash[..12],
+                    ParamsJson = job.ParamsJson,
+                    Metadata = job.Script.Metadata,
+                    Limits = job.Limits,
+                    Warm = job.Warm,
+                    OnOutput = onOutput,
+                },
+                handle.Token).ConfigureAwait(false);
+            completion = ToCompletion(job, result, clock.Elapsed);
+        }
+
+        var outcome = await store.CompleteAsync(job.ExecutionId, completion, _workerId, CancellationToken.None).ConfigureAwait(false);
+        if (!outcome.Applied)
+        {
+            // Cancelled (or taken over) meanwhile: whoever ended it recorded and announced it.
+            return await store.GetAsync(job.ExecutionId, CancellationToken.None).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"execution {job.ExecutionId} vanished");
+        }
+
+        var finishedAt = DateTimeOffset.UtcNow;
+        await PublishCompletedAsync(job.ExecutionId, job.BatchId, job.Script.Name, job.Script.Version, job.Script.ContentHash, completion, job.Caller, finishedAt)
+            .ConfigureAwait(false);
+        if (outcome.FinishedBatchId is { } batchId)
+        {
+            await PublishBatchCompletedAsync(batchId).ConfigureAwait(false);
+        }
+
+        return await store.GetAsync(job.ExecutionId, CancellationToken.None).ConfigureAwait(false) ?? throw new InvalidOperationException($"execution {job.ExecutionId} vanished");
+    }
+
+    /// <summary>Ends a claimed job without running it (for example its script is gone from the Registry).</summary>
+    public async Task RecordWithoutRunningAsync(Guid executionId, Guid? batchId, string name, string? version, string hash, string caller, Completion completion)
+    {
+        var outcome = await store.CompleteAsync(executionId, completion, _workerId, CancellationToken.None).ConfigureAwait(false);
+        if (outcome.Applied)
+        {
+            await PublishCompletedAsync(executionId, batchId, name, version, hash, completion, caller, DateTimeOffset.UtcNow).ConfigureAwait(false);
+        }
+
+        if (outcome.FinishedBatchId is { } finished)
+        {
+            await PublishBatchCompletedAsync(finished).ConfigureAwait(false);
+        }
+    }
+
+    public Task PublishCompletedAsync(Guid id, Guid? batchId, string name, string? version, string hash, Completion c, string caller, DateTimeOffset finishedAt) =>
+        bus.Publish(new ScriptRunCompleted(
+            id, batchId, name, string.IsNullOrEmpty(version) ? null : version, hash, c.Status, TimeSpan.FromMilliseconds(c.DurationMs), c.CostUsd,
+            c.RowsProcessed == 0 ? null : c.RowsProcessed, string.IsNullOrEmpty(caller) ? null : caller, finishedAt));
+
+    public async Task PublishBatchCompletedAsync(Guid batchId)
+    {
+        var s = await store.BatchSummaryAsync(batchId, CancellationToken.None).ConfigureAwait(false);
+        await bus.Publish(new BatchCompleted(batchId, s.Total, s.Succeeded, s.Failed, s.Cancelled, s.Cost, string.IsNullOrEmpty(s.Caller) ? null : s.Caller, s.FinishedAt))
+            .ConfigureAwait(false);
+        LogBatchCompleted(batchId, s.Total, s.Succeeded, s.Failed, s.Cancelled);
+    }
+
+    private static Completion ToCompletion(RunnableJob job, SandboxResult result, TimeSpan elapsed)
+    {
+        var status = StatusMapping.ToStatus(result.Status);
+        var ran = status is not (ExecutionStatus.Invalid or ExecutionStatus.Cancelled);
+        return new Completion(
+            status,
+            DataJson: result.Data?.GetRawText() ?? "",
+            MetadataJson: result.Metadata?.GetRawText() ?? "",
+            ErrorType: result.Error?.Type ?? (status == ExecutionStatus.Cancelled ? "cancelled" : ""),
+            ErrorMessage: result.Error?.Message ?? (status == ExecutionStatus.Cancelled ? result.ExitReason : ""),
+            Traceback: result.Error?.Traceback ?? "",
+            Stdout: result.Stdout,
+            Stderr: result.Stderr,
+            OutputTruncated: result.OutputTruncated,
+            DurationMs: (result.Duration > TimeSpan.Zero ? result.Duration : elapsed).TotalMilliseconds,
+            CostUsd: ran ? CostModel.Actual(job.Script.Metadata, job.ParamsJson, result.Metadata) : 0,
+            RowsProcessed: result.RowsProcessed ?? 0,
+            ExitCode: status == ExecutionStatus.Success ? 0 : 1,
+            KillReason: StatusMapping.ToKillReason(result),
+            ExitReason: result.ExitReason);
+    }
+
+    /// <summary>The record of a job as it is being started (for RunStream's first event).</summary>
+    public static RunStarted Started(Guid id, ResolvedScript script) => new()
+    {
+        ExecutionId = id.ToString(),
+        ScriptName = script.Name,
+        Version = script.Version ?? "",
+        ContentHash = script.ContentHash,
+        StartedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId} completed: {Total} jobs, {Succeeded} succeeded, {Failed} failed, {Cancelled} cancelled")]
+    private partial void LogBatchCompleted(Guid batchId, int total, int succeeded, int failed, int cancelled);
+}

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+
+namespace ScriptPlatform.Executor.Infrastructure;
+
+/// <summary>The jobs running in this process, so that a cancel request (from any API replica, by event) can kill them.</summary>
+public sealed class RunningJobs
+{
+    private readonly ConcurrentDictionary<Guid, Entry> _jobs = new();
+
+    /// <summary>Registers a job; dispose the handle when it ends. Its token fires on <see cref="Cancel"/>.</summary>
+    public Handle Register(Guid executionId, Guid? batchId, CancellationToken linked)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(linked);
+        var entry = new Entry(batchId, source);
+        _jobs[executionId] = entry;
+        return new Handle(this, executionId, entry);
+    }
+
+    /// <summary>Cancels the job and/or every job of the batch running here; returns how many were running.</summary>
+    public int Cancel(Guid? executionId, Guid? batchId)
+    {
+        var count = 0;
+        foreach (var (id, entry) in _jobs)
+        {
+            if ((executionId is { } e && id == e) || (batchId is { } b && entry.BatchId == b))
+            {
+                try
+                {
+                    entry.Source.Cancel();
+                    count++;
+                }
+                catch (ObjectDisposedException)
+                {
+                    // finished meanwhile
+                }
+            }
+        }
+
+        return count;
+    }
+
+    public bool IsRunning(Guid executionId) => _jobs.ContainsKey(executionId);
+
+    internal sealed record Entry(Guid? BatchId, CancellationTokenSource Source);
+
+    public sealed class Handle : IDisposable
+    {
+        private readonly RunningJobs _owner;
+        private readonly Guid _id;
+        private readonly Entry _entry;
+
+        internal Handle(RunningJobs owner, Guid id, Entry entry) => (_owner, _id, _entry) = (owner, id, entry);
+
+        public CancellationToken Token => _entry.Source.Token;
+
+        public bool CancelledByRequest { get; internal set; }
+
+        public void Dispose()
+        {
+            _owner._jobs.TryRemove(new KeyValuePair<Guid, Entry>(_id, _entry));
+            _entry.Source.Dispose();
+        }
+    }
+}

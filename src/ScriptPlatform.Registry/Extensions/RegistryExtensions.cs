@@ -1,0 +1,105 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using ScriptPlatform.Contracts.Clients;
+using ScriptPlatform.Grpc;
+using ScriptPlatform.Registry.Auth;
+using ScriptPlatform.Registry.Grpc;
+using ScriptPlatform.Registry.Infrastructure;
+using ScriptPlatform.Registry.IntegrationEvents;
+using ScriptPlatform.Registry.Search;
+using ScriptPlatform.Registry.Search.Embeddings;
+using ScriptPlatform.ServiceDefaults;
+
+namespace ScriptPlatform.Registry.Extensions;
+
+/// <summary>The registry's wiring: Postgres, migrations, embeddings and index, auth, gRPC, MassTransit.</summary>
+public static class RegistryExtensions
+{
+    public const string PostgresConnectionName = "postgres";
+    public const string RabbitMqConnectionName = "rabbitmq";
+
+    public static WebApplicationBuilder AddRegistry(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        var postgres = configuration.GetConnectionString(PostgresConnectionName)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{PostgresConnectionName} is not set; the registry needs its Postgres database (ConnectionStrings__postgres).");
+
+        builder.WebHost.ConfigureGrpcKestrel();
+        services.AddGrpcServer();
+        services.AddHealthChecks().AddPostgres(postgres);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => CreateDataSource(postgres));
+        services.Configure<RegistryAuthOptions>(configuration.GetSection(RegistryAuthOptions.Section));
+        services.Configure<EmbeddingOptions>(configuration.GetSection(EmbeddingOptions.Section));
+        services.AddSingleton(sp => CreateEmbeddingProvider(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value));
+        services.AddSingleton<IVectorIndex>(sp => new InMemoryVectorIndex(sp.GetRequiredService<IEmbeddingProvider>().Dimensions));
+        services.AddSingleton<SemanticIndex>();
+        services.AddSingleton<ScriptStore>();
+        services.AddSingleton<SearchService>();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<RegistryAuthorizer>();
+        services.AddSingleton<RegistryGrpcService>();
+
+        // Order matters: the schema exists before the index loads and before messages are consumed.
+        services.AddHostedService<MigrationService>();
+        services.AddSingleton<VectorIndexSynchronizer>();
+        services.AddHostedService(sp => sp.GetRequiredService<VectorIndexSynchronizer>());
+
+        var rabbitMq = configuration.GetConnectionString(RabbitMqConnectionName);
+        if (string.IsNullOrEmpty(rabbitMq))
+        {
+            services.AddSingleton<IRegistryEvents, NoRegistryEvents>();
+        }
+        else
+        {
+            services.AddSingleton<IRegistryEvents, MassTransitRegistryEvents>();
+            services.AddMassTransit(bus =>
+            {
+                bus.AddConsumer<ScriptRunCompletedConsumer, ScriptRunCompletedConsumerDefinition>();
+                bus.UsingRabbitMq((context, cfg) =>
+                {
+                    cfg.Host(new Uri(rabbitMq));
+                    cfg.ConfigureEndpoints(context);
+                });
+            });
+        }
+
+        return builder;
+    }
+
+    public static WebApplication MapRegistry(this WebApplication app)
+    {
+        app.MapGrpcService<RegistryGrpcService>(RegistryClient.Descriptor);
+        app.MapGrpcInfrastructure();
+        return app;
+    }
+
+    /// <summary>A pooled data source that prepares the registry's hot statements automatically.</summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var csb = new NpgsqlConnectionStringBuilder(connectionString);
+        if (csb.MaxAutoPrepare == 0)
+        {
+            csb.MaxAutoPrepare = 64;
+            csb.AutoPrepareMinUsages = 2;
+        }
+
+        return NpgsqlDataSource.Create(csb.ConnectionString);
+    }
+
+    public static IEmbeddingProvider CreateEmbeddingProvider(EmbeddingOptions options) =>
+        string.IsNullOrWhiteSpace(options.Endpoint)
+            ? new OfflineEmbedder(options.OfflineDimensions)
+            // Start-up only: the dimension probe needs one call when no dimension is configured.
+            : OpenAiEmbeddingProvider.CreateAsync(options).GetAwaiter().GetResult();
+}
+
+/// <summary>Applies the SQL migrations before anything else starts.</summary>
+public sealed class MigrationService(NpgsqlDataSource dataSource) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Migrator.MigrateAsync(dataSource, cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

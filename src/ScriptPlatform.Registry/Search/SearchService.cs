@@ -1,0 +1,159 @@
+using Dapper;
+using Npgsql;
+using ScriptPlatform.Contracts.Common.V1;
+using ScriptPlatform.Contracts.Registry.V1;
+using ScriptPlatform.Registry.Infrastructure;
+using ScriptPlatform.Registry.Search.Embeddings;
+
+namespace ScriptPlatform.Registry.Search;
+
+/// <summary>
+/// Hybrid search: Postgres full text (weighted tsvector, websearch syntax) and the in-process vector
+/// index run side by side, their ranked lists are fused by reciprocal rank, and the winners are read
+/// back with every filter applied in one query.
+/// </summary>
+public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex semantic)
+{
+    /// <summary>Candidates taken from each signal before fusion.</summary>
+    public const int CandidatesPerSignal = 50;
+
+    /// <summary>Below this cosine similarity a semantic neighbour is noise, not a match.</summary>
+    public const float MinSimilarity = 0.05f;
+
+    /// <summary>Cap on rows ranked by the relaxed (any-word) full-text query, to bound its cost on common words.</summary>
+    private const int RelaxedMatchCap = 3000;
+
+    public async Task<SearchResponse> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
+    {
+        var limit = request.Limit <= 0 ? 10 : Math.Min(request.Limit, 100);
+        var mode = request.Mode == SearchMode.Unspecified ? SearchMode.Hybrid : request.Mode;
+        var query = request.Query.Trim();
+        var useFullText = mode != SearchMode.Semantic && query.Length > 0;
+        var useSemantic = mode != SearchMode.FullText && query.Length > 0;
+        var category = string.IsNullOrEmpty(request.Category) ? null : request.Category;
+        // Filters the index cannot apply mean some neighbours drop out later; ask for more.
+        var extraFilters = request.Tags.Count > 0 || !string.IsNullOrEmpty(request.AgentId);
+        var pool = Math.Max(CandidatesPerSignal, limit * 3) * (extraFilters ? 4 : 1);
+
+        Task<IReadOnlyList<VectorHit>> semanticTask = Task.FromResult<IReadOnlyList<VectorHit>>([]);
+        if (useSemantic)
+        {
+            var vector = await semantic.Provider.EmbedOneAsync(query, cancellationToken);
+            semanticTask = Task.Run(() => semantic.Index.Search(vector, pool, new VectorFilter(category, request.IncludeDeprecated)), cancellationToken);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var fullText = useFullText ? await FullTextAsync(connection, request, query, category, pool) : [];
+        var semanticHits = (await semanticTask).Where(h => h.Similarity >= MinSimilarity).ToList();
+
+        var ftIds = fullText.Select(f => f.Id).ToList();
+        var semIds = semanticHits.Select(h => h.ScriptId).ToList();
+        var fused = ReciprocalRankFusion.Fuse([ftIds, semIds]);
+        var candidateIds = fused.Select(f => f.Id).ToArray();
+        // The exact name always makes the list, even when neither signal ranked it.
+        var rows = (await connection.QueryAsync<ScriptRow>(
+            $"""
+            SELECT {ScriptRow.Columns} FROM scripts s
+            WHERE (s.id = ANY(@ids) OR s.name = @query)
+              AND (@category::text IS NULL OR s.category = @category)
+              AND (@deprecated OR NOT s.deprecated)
+              AND s.tags @> @tags
+              AND (@agent = '' OR EXISTS (SELECT 1 FROM agent_tools a WHERE a.script_id = s.id AND a.agent_id = @agent))
+            """,
+            new { ids = candidateIds, query, category, deprecated = request.IncludeDeprecated, tags = request.Tags.ToArray(), agent = request.AgentId })).ToDictionary(r => r.Id);
+
+        var ftById = fullText.ToDictionary(f => f.Id);
+        var semById = semanticHits.ToDictionary(h => h.ScriptId);
+        var hits = new List<SearchHit>();
+        var exact = rows.Values.FirstOrDefault(r => r.Name == query);
+        if (exact is not null)
+        {
+            var hit = BuildHit(exact, fused.FirstOrDefault(f => f.Id == exact.Id), ftById, semById);
+            hit.MatchedSignals.Insert(0, SearchSignal.ExactName);
+            // An exact name outranks everything: one more than the best possible fused score.
+            hit.Score = 1 + (2.0 / (ReciprocalRankFusion.DefaultK + 1));
+            hits.Add(hit);
+        }
+
+        foreach (var item in fused)
+        {
+            if (hits.Count >= limit)
+            {
+                break;
+            }
+
+            if (rows.TryGetValue(item.Id, out var row) && row != exact)
+            {
+                hits.Add(BuildHit(row, item, ftById, semById));
+            }
+        }
+
+        var response = new SearchResponse { Mode = mode };
+        response.Hits.AddRange(hits.Take(limit));
+        return response;
+    }
+
+    private static SearchHit BuildHit(ScriptRow row, FusedItem? item, Dictionary<long, FullTextHit> ft, Dictionary<long, VectorHit> sem)
+    {
+        var hit = new SearchHit { Script = row.ToSummary(), Score = item?.Score ?? 0, Source = SourceTier.Registry };
+        if (item is not null)
+        {
+            hit.FullTextRank = item.Ranks[0];
+            hit.SemanticRank = item.Ranks[1];
+        }
+
+        if (ft.TryGetValue(row.Id, out var f))
+        {
+            hit.MatchedSignals.Add(SearchSignal.FullText);
+            hit.FullTextScore = f.Rank;
+        }
+
+        if (sem.TryGetValue(row.Id, out var s))
+        {
+            hit.MatchedSignals.Add(SearchSignal.Semantic);
+            hit.SemanticSimilarity = s.Similarity;
+        }
+
+        return hit;
+    }
+
+    private sealed record FullTextHit(long Id, double Rank);
+
+    /// <summary>
+    /// websearch_to_tsquery as typed (all words must match). When that finds too little and the query
+    /// uses no operators, falls back to any-word matching so a partial wording still scores; rows
+    /// matching every word stay first.
+    /// </summary>
+    private static async Task<List<FullTextHit>> FullTextAsync(NpgsqlConnection connection, SearchRequest request, string query, string? category, int pool)
+    {
+        var filters = new { query, category, deprecated = request.IncludeDeprecated, pool };
+        var strict = (await connection.QueryAsync<(long Id, float Rank)>(
+            """
+            SELECT s.id, ts_rank_cd('{0.1, 0.2, 0.6, 1.0}', s.search_vector, q)
+            FROM scripts s, websearch_to_tsquery('english', @query) q
+            WHERE s.search_vector @@ q AND (@category::text IS NULL OR s.category = @category) AND (@deprecated OR NOT s.deprecated)
+            ORDER BY 2 DESC, s.id LIMIT @pool
+            """, filters)).Select(r => new FullTextHit(r.Id, r.Rank)).ToList();
+        if (strict.Count >= 5 || HasOperators(query))
+        {
+            return strict;
+        }
+
+        var relaxed = await connection.QueryAsync<(long Id, float Rank)>(
+            """
+            WITH q AS (SELECT replace(websearch_to_tsquery('english', @query)::text, ' & ', ' | ')::tsquery AS q),
+            matched AS (
+                SELECT s.id, s.search_vector FROM scripts s, q
+                WHERE s.search_vector @@ q.q AND (@category::text IS NULL OR s.category = @category) AND (@deprecated OR NOT s.deprecated)
+                LIMIT @cap)
+            SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.6, 1.0}', m.search_vector, q.q) FROM matched m, q
+            ORDER BY 2 DESC, m.id LIMIT @pool
+            """, new { query, category, deprecated = request.IncludeDeprecated, pool, cap = RelaxedMatchCap });
+        var seen = strict.Select(s => s.Id).ToHashSet();
+        strict.AddRange(relaxed.Where(r => seen.Add(r.Id)).Select(r => new FullTextHit(r.Id, r.Rank)));
+        return strict;
+    }
+
+    private static bool HasOperators(string query) =>
+        query.Contains('"', StringComparison.Ordinal) || query.Contains(" or ", StringComparison.OrdinalIgnoreCase) || query.StartsWith('-') || query.Contains(" -", StringComparison.Ordinal);
+}

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using ScriptPlatform.Sandbox.Limits;
+using ScriptPlatform.Sandbox.Slots;
+using ScriptPlatform.Sandbox.Supervision;
+
+namespace ScriptPlatform.Sandbox.Runners;
+
+/// <summary>
+/// cgroup v1 memory and pids controllers per slot, when the host has them (PLATFORM-FACTS.md: this
+/// machine's cgroup v2 has no usable controllers). rlimits are per process; the memory cgroup caps
+/// what all of a job's processes hold together, so 64 processes × RLIMIT_AS cannot exhaust the host.
+/// </summary>
+/// <remarks>
+/// Moving a process into a v1 cgroup waits for an RCU grace period (10-20 ms on a busy host), too
+/// slow per job. Instead each slot has one launcher thread that joined the slot's groups once: a
+/// process forked by a thread is born in that thread's groups, so every sandbox started from it is
+/// inside from its first instruction, with no race against its first fork. (Memory is charged to a
+/// process's owner, so our own allocations stay ours.)
+/// </remarks>
+internal sealed class SlotCgroups
+{
+    private const string Group = "scriptplatform";
+    private readonly string _root;
+    private readonly Dictionary<int, LauncherThread> _launchers = [];
+
+    private SlotCgroups(string root) => _root = root;
+
+    /// <summary>The controllers, or null when they are absent or we may not manage them (not root).</summary>
+    public static SlotCgroups? TryCreate(string root = "/sys/fs/cgroup") =>
+        Environment.IsPrivilegedProcess
+        && File.Exists(Path.Combine(root, "memory", "memory.limit_in_bytes"))
+        && File.Exists(Path.Combine(root, "pids", "cgroup.procs"))
+            ? new SlotCgroups(root)
+            : null;
+
+    /// <summary>Sets the slot's groups to this job's limits and starts the sandbox inside them.</summary>
+    public Process Start(SandboxSlot slot, ResourceLimits limits, Func<Process> start)
+    {
+        Apply(slot, limits);
+        LauncherThread launcher;
+        lock (_launchers)
+        {
+            if (!_launchers.TryGetValue(slot.Uid, out launcher!))
+            {
+                launcher = new LauncherThread(slot, [Path.Combine(MemoryDir(slot), "tasks"), Path.Combine(PidsDir(slot), "tasks")]);
+                _launchers[slot.Uid] = launcher;
+            }
+        }
+
+        return launcher.Run(start);
+    }
+
+    /// <summary>Removes the slot's groups (they must be empty).</summary>
+    public void Remove(SandboxSlot slot)
+    {
+        lock (_launchers)
+        {
+            if (_launchers.Remove(slot.Uid, out var launcher))
+            {
+                launcher.Dispose(); // the thread leaves the groups as it ends
+            }
+        }
+
+        foreach (var dir in new[] { MemoryDir(slot), PidsDir(slot) })
+        {
+            try
+            {
+                Directory.Delete(dir);
+            }
+            catch (IOException)
+            {
+                // still in use or already gone
+            }
+        }
+    }
+
+    // The slot is empty between jobs, so a lower limit than the last job's always applies.
+    private void Apply(SandboxSlot slot, ResourceLimits limits)
+    {
+        Directory.CreateDirectory(MemoryDir(slot));
+        Directory.CreateDirectory(PidsDir(slot));
+        var bytes = (limits.MemoryMb * (1L << 20)).ToString(CultureInfo.InvariantCulture);
+        File.WriteAllText(Path.Combine(MemoryDir(slot), "memory.limit_in_bytes"), bytes);
+        var swap = Path.Combine(MemoryDir(slot), "memory.memsw.limit_in_bytes");
+        if (File.Exists(swap))
+        {
+            File.WriteAllText(swap, bytes);
+        }
+
+        // A little above RLIMIT_NPROC, which fires first and is what the harness reports; this
+        // is the backstop for processes the rlimit does not count.
+        File.WriteAllText(Path.Combine(PidsDir(slot), "pids.max"), (limits.Processes + 8).ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>How many processes the kernel's OOM killer has killed in the slot's memory group so far.</summary>
+    public long OomKills(SandboxSlot slot)
+    {
+        var control = Path.Combine(MemoryDir(slot), "memory.oom_control");
+        if (!File.Exists(control))
+        {
+            return 0;
+        }
+
+        var line = File.ReadLines(control).FirstOrDefault(l => l.StartsWith("oom_kill ", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.AsSpan(9), CultureInfo.InvariantCulture);
+    }
+
+    private string MemoryDir(SandboxSlot slot) => Path.Combine(_root, "memory", Group, $"slot-{slot.Uid}");
+
+    private string PidsDir(SandboxSlot slot) => Path.Combine(_root, "pids", Group, $"slot-{slot.Uid}");
+
+    /// <summary>A thread that joined the slot's groups and starts processes on request.</summary>
+    private sealed class LauncherThread : IDisposable
+    {
+        private readonly BlockingCollection<(Func<Process> Start, TaskCompletionSource<Process> Started)> _requests = [];
+        private readonly Thread _thread;
+
+        public LauncherThread(SandboxSlot slot, string[] tasksFiles)
+        {
+            var joined = new TaskCompletionSource();
+            _thread = new Thread(() => Loop(tasksFiles, joined)) { IsBackground = true, Name = $"sandbox launcher {slot}" };
+            _thread.Start();
+            joined.Task.GetAwaiter().GetResult();
+        }
+
+        public Process Run(Func<Process> start)
+        {
+            var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _requests.Add((start, started));
+            return started.Task.GetAwaiter().GetResult();
+        }
+
+        public void Dispose()
+        {
+            _requests.CompleteAdding();
+            _thread.Join();
+            _requests.Dispose();
+        }
+
+        private void Loop(string[] tasksFiles, TaskCompletionSource joined)
+        {
+            try
+            {
+                var tid = Native.GetTid().ToString(CultureInfo.InvariantCulture);
+                foreach (var tasks in tasksFiles)
+                {
+                    File.WriteAllText(tasks, tid);
+                }
+
+                joined.SetResult();
+            }
+            catch (IOException ex)
+            {
+                joined.SetException(ex);
+                return;
+            }
+
+            foreach (var (start, started) in _requests.GetConsumingEnumerable())
+            {
+                try
+                {
+                    started.SetResult(start());
+                }
+                catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    started.SetException(ex);
+                }
+            }
+        }
+    }
+}

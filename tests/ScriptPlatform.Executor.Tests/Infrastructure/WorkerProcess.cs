@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace ScriptPlatform.Executor.Tests.Infrastructure;
+
+/// <summary>The real Executor binary started as a separate worker-only process (as on another machine).</summary>
+public sealed class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private WorkerProcess(Process process) => _process = process;
+
+    public int Id => _process.Id;
+
+    public static WorkerProcess Start(Platform platform, string database, string queuePrefix, string workerId)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(ExecutorDll());
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["ConnectionStrings__postgres"] = database;
+        start.Environment["ConnectionStrings__rabbitmq"] = platform.RabbitMq;
+        start.Environment["ScriptPlatform__Executor__Role"] = "Worker";
+        start.Environment["ScriptPlatform__Executor__WorkerId"] = workerId;
+        start.Environment["ScriptPlatform__Executor__QueuePrefix"] = queuePrefix;
+        start.Environment["ScriptPlatform__Sandbox__Slots"] = "1";
+        start.Environment["ScriptPlatform__Sandbox__BaseUid"] = ExecutorHost.NextBaseUid().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["ScriptPlatform__Sandbox__WorkDirectory"] = Path.Combine(Path.GetTempPath(), "scriptplatform-executor-tests");
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new WorkerProcess(process);
+    }
+
+    /// <summary>SIGKILL, no goodbye: the broker sees the connection drop and requeues the unacknowledged job.</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            KillHard();
+        }
+
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    // The service's own build output (the test project builds it as a reference; Debug or Release like this assembly).
+    private static string ExecutorDll()
+    {
+        var here = AppContext.BaseDirectory;
+        var configuration = Path.GetFileName(Path.GetDirectoryName(here.TrimEnd(Path.DirectorySeparatorChar)))!;
+        var root = new DirectoryInfo(here);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ScriptPlatform.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("repository root not found"),
+            "src", "ScriptPlatform.Executor", "bin", configuration, "net10.0", "ScriptPlatform.Executor.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("build the Executor first", dll);
+    }
+}
