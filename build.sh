@@ -67,10 +67,11 @@ build() {
   dotnet build ScriptPlatform.sln -c "$CONFIGURATION" -nologo -clp:NoSummary -v:minimal
 }
 
-# Processes that outlived the tests: servers they started carry the tests' local folder.
+# Server processes (Postgres, RabbitMQ/Erlang, epmd, watchdogs) that outlived the tests: they carry
+# the tests' local folder in their arguments or environment.
 leftover_servers() {
-  local root="${SCRIPTPLATFORM_LOCAL_DIR:-${TMPDIR:-/tmp}/scriptplatform-local}"
-  ps -eww e -o pid=,stat=,args= | awk -v root="$root" '$2 !~ /^Z/ && index($0, root) > 0 && $0 !~ /awk/' || true
+  ps -eww e -o pid=,stat=,comm=,args= |
+    awk -v root="$SCRIPTPLATFORM_LOCAL_DIR" '$2 !~ /^Z/ && $3 ~ /^(postgres|beam\.smp|epmd|erl_child_setup|inet_gethost|sh|sleep)$/ && index($0, root) > 0' || true
 }
 
 run_tests() {
@@ -78,6 +79,9 @@ run_tests() {
   ensure_npm_modules
   build
   [ -x scripts/oci-image.sh ] && command -v podman >/dev/null 2>&1 && { log "OCI image"; scripts/oci-image.sh || log "OCI image could not be built; the OCI tests will say why they skip"; }
+
+  # Servers started by this checkout's tests live here (and are reaped here after an aborted run).
+  export SCRIPTPLATFORM_LOCAL_DIR="${SCRIPTPLATFORM_LOCAL_DIR:-/tmp/scriptplatform-test-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)}"
 
   log "dotnet test"
   local out status=0
