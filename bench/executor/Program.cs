@@ -14,7 +14,10 @@ using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Executor.Extensions;
 using ScriptPlatform.Grpc;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using ScriptPlatform.LocalResources;
+using ScriptPlatform.Sandbox;
 
 // See run.sh for what is measured. Everything runs on this machine; the bare baseline and the
 // batches use the same job (JSON in, execute(), JSON out) and the same parallelism (2).
@@ -57,75 +60,90 @@ async Task Bare(string paramsJson)
     }
 }
 
-async Task<double> BareSeconds()
+async Task<double> ParallelSeconds(int count, Func<string, Task> job)
 {
     var next = -1;
     var clock = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, Slots).Select(_ => Task.Run(async () =>
     {
         int i;
-        while ((i = Interlocked.Increment(ref next)) < jobs)
+        while ((i = Interlocked.Increment(ref next)) < count)
         {
-            await Bare(paramSets[i]);
+            await job(paramSets[i]);
         }
     })));
     return clock.Elapsed.TotalSeconds;
 }
 
-Console.Error.WriteLine($"bare: {jobs} jobs, {Slots} parallel python3 ...");
-await BareSeconds(); // page cache, JIT
-var bare = await BareSeconds();
+// The sandbox alone (no queue, no log, no gRPC), to tell the sandbox's cost from the Executor's.
+var sandbox = new ScriptSandbox(Options.Create(new SandboxOptions { Slots = Slots, BaseUid = 64832 }), NullLogger<ScriptSandbox>.Instance);
+async Task Sandboxed(string paramsJson)
+{
+    var result = await sandbox.RunAsync(new SandboxJob(Script) { ParamsJson = paramsJson });
+    if (result.Status != SandboxStatus.Success)
+    {
+        throw new InvalidOperationException($"sandboxed run failed: {result.Status} {result.Error}");
+    }
+}
 
 // 2. Batches through the Executor (API + worker in this process, the same wiring as Program.cs).
-async Task<(double Seconds, Batch Batch)> BatchSeconds(ExecutorClient client)
+async Task<(double Seconds, Batch Batch)> BatchSeconds(ExecutorClient client, int count)
 {
-    var warmup = await client.SubmitBatchAsync(new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Script }, ParamsJson = { paramSets.Take(20) } } });
-    await WaitAsync(client, warmup.BatchId);
-    var clock = Stopwatch.StartNew();
-    var submitted = await client.SubmitBatchAsync(new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Script }, ParamsJson = { paramSets } } });
+    var started = DateTime.UtcNow;
+    var submitted = await client.SubmitBatchAsync(new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Script }, ParamsJson = { paramSets.Take(count) } } });
     var batch = await WaitAsync(client, submitted.BatchId);
-    return (clock.Elapsed.TotalSeconds, batch);
+    // The server's finish time, so the polling interval does not count.
+    return ((batch.FinishedAt.ToDateTime() - started).TotalSeconds, batch);
 }
 
-Console.Error.WriteLine($"batch (cold sandboxes): {jobs} jobs, {Slots} slots ...");
-double cold;
-Batch coldBatch;
-double[] latencies, sandboxTimes, overheads;
-await using (var host = await Host.StartAsync(infrastructure, warm: false, baseUid: 64800))
+// Both hosts stay up for the whole run, so every mode is measured in the same interleaved rounds
+// (the build machine is shared: its load changes by the minute).
+await using var coldHost = await Host.StartAsync(infrastructure, warm: false, baseUid: 64800);
+await using var warmHost = await Host.StartAsync(infrastructure, warm: true, baseUid: 64816);
+await ParallelSeconds(20, Bare); // page cache, JIT
+await ParallelSeconds(20, Sandboxed);
+await BatchSeconds(coldHost.Client, 20);
+await BatchSeconds(warmHost.Client, 20);
+
+const int Rounds = 4;
+double bare = 0, sandboxAlone = 0, cold = 0, warm = 0;
+int coldOk = 0, warmOk = 0;
+for (var round = 0; round < Rounds; round++)
 {
-    (cold, coldBatch) = await BatchSeconds(host.Client);
-
-    // 3. Synchronous Run over gRPC; the execution record carries the sandbox's own time for the same job.
-    Console.Error.WriteLine($"synchronous Run: {syncRuns} runs ...");
-    for (var i = 0; i < 10; i++)
-    {
-        await host.Client.RunAsync(new RunRequest { Inline = new InlineScript { Content = Script }, ParamsJson = paramSets[i] });
-    }
-
-    latencies = new double[syncRuns];
-    sandboxTimes = new double[syncRuns];
-    overheads = new double[syncRuns];
-    for (var i = 0; i < syncRuns; i++)
-    {
-        var clock = Stopwatch.StartNew();
-        var execution = (await host.Client.RunAsync(new RunRequest { Inline = new InlineScript { Content = Script }, ParamsJson = paramSets[i] })).Execution;
-        latencies[i] = clock.Elapsed.TotalMilliseconds;
-        if (execution.Status != ExecutionStatus.Success)
-        {
-            throw new InvalidOperationException($"sync run failed: {execution}");
-        }
-
-        sandboxTimes[i] = execution.Duration.ToTimeSpan().TotalMilliseconds;
-        overheads[i] = latencies[i] - sandboxTimes[i];
-    }
+    var count = jobs / Rounds + (round < jobs % Rounds ? 1 : 0);
+    Console.Error.WriteLine($"round {round + 1}/{Rounds}: {count} jobs each bare, sandbox alone, cold batch, warm batch ...");
+    bare += await ParallelSeconds(count, Bare);
+    sandboxAlone += await ParallelSeconds(count, Sandboxed);
+    var (coldSeconds, coldBatch) = await BatchSeconds(coldHost.Client, count);
+    var (warmSeconds, warmBatch) = await BatchSeconds(warmHost.Client, count);
+    (cold, warm) = (cold + coldSeconds, warm + warmSeconds);
+    (coldOk, warmOk) = (coldOk + coldBatch.Count(ExecutionStatus.Success), warmOk + warmBatch.Count(ExecutionStatus.Success));
 }
 
-Console.Error.WriteLine($"batch (warm mode): {jobs} jobs, {Slots} slots ...");
-double warm;
-Batch warmBatch;
-await using (var host = await Host.StartAsync(infrastructure, warm: true, baseUid: 64816))
+await sandbox.DisposeAsync();
+
+// 3. Synchronous Run over gRPC; the execution record carries the sandbox's own time for the same job.
+Console.Error.WriteLine($"synchronous Run: {syncRuns} runs ...");
+for (var i = 0; i < 10; i++)
 {
-    (warm, warmBatch) = await BatchSeconds(host.Client);
+    await coldHost.Client.RunAsync(new RunRequest { Inline = new InlineScript { Content = Script }, ParamsJson = paramSets[i] });
+}
+
+var latencies = new double[syncRuns];
+var sandboxTimes = new double[syncRuns];
+var overheads = new double[syncRuns];
+for (var i = 0; i < syncRuns; i++)
+{
+    var clock = Stopwatch.StartNew();
+    var execution = (await coldHost.Client.RunAsync(new RunRequest { Inline = new InlineScript { Content = Script }, ParamsJson = paramSets[i] })).Execution;
+    latencies[i] = clock.Elapsed.TotalMilliseconds;
+    if (execution.Status != ExecutionStatus.Success)
+    {
+        throw new InvalidOperationException($"sync run failed: {execution}");
+    }
+
+    sandboxTimes[i] = execution.Duration.ToTimeSpan().TotalMilliseconds;
+    overheads[i] = latencies[i] - sandboxTimes[i];
 }
 
 static double P(double[] values, double p)
@@ -143,10 +161,12 @@ Console.WriteLine();
 Console.WriteLine("| throughput                                   | seconds | jobs/s | vs bare | target        |");
 Console.WriteLine("|----------------------------------------------|--------:|-------:|--------:|---------------|");
 Console.WriteLine($"| bare python3, 2 parallel processes (baseline) | {F(bare),7} | {F(bareRate),6} |   1.00x |               |");
+Console.WriteLine($"| sandbox alone, 2 slots (no queue, no log)    | {F(sandboxAlone),7} | {F(jobs / sandboxAlone),6} | {jobs / sandboxAlone / bareRate,6:0.00}x | (reference)   |");
 Console.WriteLine($"| batch via RabbitMQ, cold sandboxes           | {F(cold),7} | {F(coldRate),6} | {coldRate / bareRate,6:0.00}x | >= 0.70x: {(coldRate >= 0.7 * bareRate ? "met" : "NOT met")} |");
 Console.WriteLine($"| batch via RabbitMQ, warm mode                | {F(warm),7} | {F(warmRate),6} | {warmRate / bareRate,6:0.00}x | gain {warmRate / coldRate:0.00}x cold |");
 Console.WriteLine();
-Console.WriteLine($"batches: cold {coldBatch.Count(ExecutionStatus.Success)}/{coldBatch.Total} succeeded, warm {warmBatch.Count(ExecutionStatus.Success)}/{warmBatch.Total} succeeded");
+Console.WriteLine($"cold batch vs the sandbox alone: {coldRate / (jobs / sandboxAlone):0.00}x (the Executor's own share of the cost)");
+Console.WriteLine($"batches: cold {coldOk}/{jobs} succeeded, warm {warmOk}/{jobs} succeeded; {Rounds} interleaved rounds");
 Console.WriteLine();
 Console.WriteLine("| synchronous Run over gRPC ({0} runs)   | p50 ms | p90 ms | p99 ms |", syncRuns);
 Console.WriteLine("|---------------------------------------|-------:|-------:|-------:|");
@@ -167,7 +187,7 @@ static async Task<Batch> WaitAsync(ExecutorClient client, string batchId)
             return batch;
         }
 
-        await Task.Delay(20);
+        await Task.Delay(250);
     }
 }
 

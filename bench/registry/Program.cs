@@ -14,11 +14,45 @@ using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.Search.Embeddings;
 
 // Usage: ScriptPlatform.Registry.Bench --registry PATH/ScriptPlatform.Registry.dll [--scripts 100000] [--durable]
-var registryDll = Arg("--registry") ?? throw new ArgumentException("--registry PATH/ScriptPlatform.Registry.dll is required");
+var registryDll = Arg("--registry") ?? "";
 var scale = int.Parse(Arg("--scripts") ?? "100000", CultureInfo.InvariantCulture);
 var durable = args.Contains("--durable");
+var verbose = args.Contains("--verbose");
 var total = Stopwatch.StartNew();
 var inv = CultureInfo.InvariantCulture;
+
+if (args.Contains("--offline-eval"))
+{
+    // The embedder alone, in process: the labelled set, then hidden among the synthetic scripts.
+    var set = LabeledScript.Load(Path.Combine(AppContext.BaseDirectory, "labeled.json"));
+    var embedder = new OfflineEmbedder(int.Parse(Arg("--hashed") ?? "256", CultureInfo.InvariantCulture));
+    var docs = set.Select(l => (l.Name, V: embedder.Embed(ScriptPlatform.Registry.Search.SemanticIndex.TextOf(l.Description, l.Summary)))).ToList();
+    foreach (var distractors in new[] { 0, int.Parse(Arg("--distractors") ?? "0", CultureInfo.InvariantCulture) }.Distinct())
+    {
+        var all = docs.Concat(SyntheticScripts.Generate(distractors).Select(s => (s.Name, V: embedder.Embed(ScriptPlatform.Registry.Search.SemanticIndex.TextOf(s.Description, s.Summary))))).ToArray();
+        double found = 0, rr = 0, n = 0;
+        foreach (var l in set)
+        {
+            foreach (var q in l.Queries)
+            {
+                var qv = embedder.Embed(q);
+                var ranked = all.Select(d => (d.Name, Sim: d.V.Zip(qv, (a, b) => a * b).Sum())).OrderByDescending(x => x.Sim).Take(10).Select(x => x.Name).ToList();
+                var rank = ranked.IndexOf(l.Name) + 1;
+                found += rank is >= 1 and <= 5 ? 1 : 0;
+                rr += rank >= 1 ? 1.0 / rank : 0;
+                n++;
+                if (verbose && rank is < 1 or > 5 && distractors == 0)
+                {
+                    Console.WriteLine($"  miss '{q}' -> {l.Name} (rank {rank}); got {string.Join(", ", ranked.Take(3))}");
+                }
+            }
+        }
+
+        Console.WriteLine(string.Format(inv, "offline embedder {0}, {1:N0} distractors: Recall@5 {2:F3} MRR@10 {3:F3}", embedder.ModelId, distractors, found / n, rr / n));
+    }
+
+    return 0;
+}
 
 Console.WriteLine($"registry bench: {scale:N0} scripts, Postgres {(durable ? "durable (fsync on)" : "fsync off (test settings)")}, {Environment.ProcessorCount} cores");
 await using var infra = await LocalInfrastructure.StartAsync(new LocalInfrastructureOptions { PostgresOptions = new LocalPostgresOptions { FastUnsafe = !durable } });
@@ -38,7 +72,17 @@ await using (var registry = await RegistryProcess.StartAsync(registryDll, qualit
         await client.PublishAsync(LabeledPublish(s), admin);
     }
 
-    quality = await Evaluate(client, labeled);
+    quality = await Evaluate(client, labeled, verbose);
+}
+
+if (args.Contains("--quality-only"))
+{
+    foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMode.Hybrid })
+    {
+        Console.WriteLine(string.Format(inv, "{0}: Recall@5 {1:F3} MRR@10 {2:F3}", mode, quality[mode].Recall, quality[mode].Mrr));
+    }
+
+    return 0;
 }
 
 // ---- 2. Seed the scale database with bulk COPY ----------------------------------------------------
@@ -123,7 +167,7 @@ foreach (var s in labeled)
     await scaleClient.PublishAsync(LabeledPublish(s), admin100k);
 }
 
-var qualityAtScale = await Evaluate(scaleClient, labeled);
+var qualityAtScale = await Evaluate(scaleClient, labeled, false);
 var rssEnd = scaleRegistry.RssMiB();
 
 // ---- Report ------------------------------------------------------------------------------------------
@@ -178,7 +222,7 @@ static PublishRequest LabeledPublish(LabeledScript s) => new()
     Summary = s.Summary,
 };
 
-static async Task<Dictionary<SearchMode, (double Recall, double Mrr)>> Evaluate(RegistryClient client, List<LabeledScript> labeled)
+static async Task<Dictionary<SearchMode, (double Recall, double Mrr)>> Evaluate(RegistryClient client, List<LabeledScript> labeled, bool verbose)
 {
     var result = new Dictionary<SearchMode, (double, double)>();
     foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMode.Hybrid })
@@ -191,6 +235,11 @@ static async Task<Dictionary<SearchMode, (double Recall, double Mrr)>> Evaluate(
                 var response = await client.SearchAsync(new SearchRequest { Query = q, Mode = mode, Limit = 10 });
                 var rank = response.Hits.Select(h => h.Script.Name).ToList().IndexOf(s.Name) + 1;
                 hits += rank is >= 1 and <= 5 ? 1 : 0;
+                if (verbose && rank is < 1 or > 5)
+                {
+                    Console.WriteLine($"  miss [{mode}] '{q}' -> want {s.Name} (rank {rank}); got {string.Join(", ", response.Hits.Take(3).Select(h => h.Script.Name))}");
+                }
+
                 reciprocal += rank >= 1 ? 1.0 / rank : 0;
                 n++;
             }

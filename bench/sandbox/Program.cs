@@ -45,8 +45,8 @@ async Task Bare()
     }
 }
 
-await using var sandbox = new ScriptSandbox(Options.Create(new SandboxOptions { Slots = 1, BaseUid = 63000 }), NullLogger<ScriptSandbox>.Instance);
-await using var withoutCgroups = new ScriptSandbox(Options.Create(new SandboxOptions { Slots = 1, BaseUid = 63001, UseCgroups = false }), NullLogger<ScriptSandbox>.Instance);
+await using var sandbox = new ScriptSandbox(Options.Create(new SandboxOptions { Slots = 1, BaseUid = 63900 }), NullLogger<ScriptSandbox>.Instance);
+await using var withoutCgroups = new ScriptSandbox(Options.Create(new SandboxOptions { Slots = 1, BaseUid = 63901, UseCgroups = false }), NullLogger<ScriptSandbox>.Instance);
 
 Func<Task> Sandboxed(bool warm, ScriptSandbox? other = null) => async () =>
 {

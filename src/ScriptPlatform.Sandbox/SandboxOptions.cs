@@ -18,7 +18,10 @@ public sealed class SandboxOptions
     /// <summary>Jobs that may run at once; each slot has its own host uid.</summary>
     public int Slots { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
-    /// <summary>Slot N runs as host uid/gid BaseUid + N. These uids must own nothing else on the host.</summary>
+    /// <summary>
+    /// Slot N runs as host uid/gid BaseUid + N. These uids must own nothing else on the host, and two
+    /// sandboxes (processes) on one host need disjoint ranges: a slot's sweep kills every process of its uid.
+    /// </summary>
     public int BaseUid { get; set; } = 61000;
 
     /// <summary>Network for scripts that declare <c>network = true</c>. Off: no script gets network.</summary>
@@ -37,8 +40,12 @@ public sealed class SandboxOptions
         FileSizeMb = 512,
     };
 
-    /// <summary>Host directory for the harness and seccomp filters (per user: files are written by the caller).</summary>
-    public string WorkDirectory { get; set; } = Path.Combine(Path.GetTempPath(), $"scriptplatform-sandbox-{Environment.UserName}");
+    /// <summary>
+    /// Host directory for the harness and the seccomp filters, which every sandbox trusts: it must be
+    /// writable by this process only. Empty (the default): a fresh private temporary directory per
+    /// sandbox instance, removed on dispose, so that nobody can plant files in a predictable /tmp path.
+    /// </summary>
+    public string WorkDirectory { get; set; } = "";
 
     /// <summary>Debian's interpreter: pyenv/venv interpreters have host-specific library paths.</summary>
     public string PythonPath { get; set; } = "/usr/bin/python3";

@@ -33,13 +33,15 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
     private readonly RuntimeProfile _profile;
     private readonly SlotPool _slots;
     private readonly SemaphoreSlim _prepare = new(1, 1);
+    private readonly string? _ownWorkDirectory;
     private bool _prepared;
 
     public ScriptSandbox(IOptions<SandboxOptions> options, ILogger<ScriptSandbox> logger)
     {
         _options = options.Value;
         _logger = logger;
-        var files = new HarnessFiles(_options.WorkDirectory, _options.PythonPath);
+        _ownWorkDirectory = string.IsNullOrEmpty(_options.WorkDirectory) ? Directory.CreateTempSubdirectory("scriptplatform-sandbox-").FullName : null;
+        var files = new HarnessFiles(_ownWorkDirectory ?? _options.WorkDirectory, _options.PythonPath);
         _runner = _options.Runtime switch
         {
             SandboxRuntime.Bubblewrap => new BubblewrapRunner(_options, files, _options.UseCgroups ? SlotCgroups.TryCreate() : null),
@@ -94,22 +96,16 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         {
             var output = new OutputCollector(_options.TailKb * 1024, limits.OutputKb * 1024L, job.OnOutput);
             var oomKillsBefore = _runner.OomKills(slot);
-            var outcome = job.Warm
-                ? await RunWarmAsync(slot, job, limits, network, importNames, output, ct).ConfigureAwait(false)
-                : await RunColdAsync(slot, job, limits, network, importNames, output, ct).ConfigureAwait(false);
+            bool OomKilled() => _runner.OomKills(slot) > oomKillsBefore;
+            var run = new JobRun(slot, job, limits, network, importNames, output, OomKilled);
+            var outcome = job.Warm ? await RunWarmAsync(run, ct).ConfigureAwait(false) : await RunColdAsync(run, ct).ConfigureAwait(false);
             output.Complete();
             var result = ResultMapper.Map(outcome, metadata, limits);
-            if (result.Status != SandboxStatus.Success && _runner.OomKills(slot) > oomKillsBefore)
+            if (result.Status != SandboxStatus.Success && OomKilled())
             {
-                // The kernel killed a process of the job for the slot's memory limit: that, not
-                // the signal or exit the harness saw, is why the job failed.
-                result = result with
-                {
-                    Status = SandboxStatus.Killed,
-                    KillReason = KillReason.Memory,
-                    Error = new SandboxError("memory_limit", $"the job's processes exceeded {limits.MemoryMb} MiB together"),
-                    ExitReason = "memory limit exceeded; killed by the kernel",
-                };
+                // The kernel killed a process for the slot's memory limit between two polls: that,
+                // not the signal or exit the harness saw, is why the job failed.
+                result = ResultMapper.MemoryExceeded(limits);
             }
 
             result = result with
@@ -140,25 +136,27 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
 
         _slots.Dispose();
         _prepare.Dispose();
+        if (_ownWorkDirectory is not null)
+        {
+            Directory.Delete(_ownWorkDirectory, recursive: true);
+        }
     }
 
-    private async Task<Supervised> RunColdAsync(
-        SandboxSlot slot, SandboxJob job, ResourceLimits limits, bool network, List<string> importNames, OutputCollector output, CancellationToken ct)
+    private async Task<Supervised> RunColdAsync(JobRun run, CancellationToken ct)
     {
-        await DiscardWarmAsync(slot).ConfigureAwait(false);
-        await using var session = HarnessSession.Start(_runner, slot, limits, network, _logger);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(limits.WallClockSeconds) + SupervisorSlack);
-        var init = HarnessProtocol.InitFrame(job.Source, importNames, _options.SitePackages, limits, warm: false);
-        var request = HarnessProtocol.JobFrame(1, job.ParamsJson, limits.WallClockSeconds, limits.CpuSeconds);
+        await DiscardWarmAsync(run.Slot).ConfigureAwait(false);
+        await using var session = HarnessSession.Start(_runner, run.Slot, run.Limits, run.Network, _logger);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(run.Limits.WallClockSeconds) + SupervisorSlack);
+        var init = HarnessProtocol.InitFrame(run.Job.Source, run.ImportNames, _options.SitePackages, run.Limits, warm: false);
+        var request = HarnessProtocol.JobFrame(1, run.Job.ParamsJson, run.Limits.WallClockSeconds, run.Limits.CpuSeconds);
         // Sent in the background: a large script or params fill the pipe until the harness reads them,
         // and the harness may never read them (it failed to load, or hangs in import).
         var sending = SendAndCloseAsync(session, [init, request]);
-        var loaded = await JobSupervisor.AwaitFrameAsync(session, HarnessProtocol.Load, output, deadline.Token, ct).ConfigureAwait(false);
-        var outcome = loaded;
-        if (IsLoaded(loaded))
+        var outcome = await run.AwaitAsync(session, HarnessProtocol.Load, deadline.Token, ct).ConfigureAwait(false);
+        if (IsLoaded(outcome))
         {
-            loaded.Payload!.Dispose();
-            outcome = await JobSupervisor.AwaitFrameAsync(session, HarnessProtocol.Result, output, deadline.Token, ct).ConfigureAwait(false);
+            outcome.Payload!.Dispose();
+            outcome = await run.AwaitAsync(session, HarnessProtocol.Result, deadline.Token, ct).ConfigureAwait(false);
         }
 
         try
@@ -175,29 +173,29 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         return outcome;
     }
 
-    private async Task<Supervised> RunWarmAsync(
-        SandboxSlot slot, SandboxJob job, ResourceLimits limits, bool network, List<string> importNames, OutputCollector output, CancellationToken ct)
+    private async Task<Supervised> RunWarmAsync(JobRun run, CancellationToken ct)
     {
-        var key = WarmWorker.KeyFor(job, limits, network);
+        var slot = run.Slot;
+        var key = WarmWorker.KeyFor(run.Job, run.Limits, run.Network);
         if (slot.Warm is { } existing && (existing.Key != key || existing.Session.Stopped))
         {
             await DiscardWarmAsync(slot).ConfigureAwait(false);
         }
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(limits.WallClockSeconds) + SupervisorSlack);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(run.Limits.WallClockSeconds) + SupervisorSlack);
         if (slot.Warm is null)
         {
-            var session = HarnessSession.Start(_runner, slot, limits, network, _logger);
+            var session = HarnessSession.Start(_runner, slot, run.Limits, run.Network, _logger);
             try
             {
-                await session.SendAsync(HarnessProtocol.InitFrame(job.Source, importNames, _options.SitePackages, limits, warm: true)).ConfigureAwait(false);
+                await session.SendAsync(HarnessProtocol.InitFrame(run.Job.Source, run.ImportNames, _options.SitePackages, run.Limits, warm: true)).ConfigureAwait(false);
             }
             catch (IOException)
             {
                 // the harness died at once; the supervisor below reports it
             }
 
-            var loaded = await JobSupervisor.AwaitFrameAsync(session, HarnessProtocol.Load, output, deadline.Token, ct).ConfigureAwait(false);
+            var loaded = await run.AwaitAsync(session, HarnessProtocol.Load, deadline.Token, ct).ConfigureAwait(false);
             if (!IsLoaded(loaded))
             {
                 await session.DisposeAsync().ConfigureAwait(false);
@@ -211,14 +209,14 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         var warm = slot.Warm;
         try
         {
-            await warm.Session.SendAsync(HarnessProtocol.JobFrame(warm.NextJobId(), job.ParamsJson, limits.WallClockSeconds, limits.CpuSeconds)).ConfigureAwait(false);
+            await warm.Session.SendAsync(HarnessProtocol.JobFrame(warm.NextJobId(), run.Job.ParamsJson, run.Limits.WallClockSeconds, run.Limits.CpuSeconds)).ConfigureAwait(false);
         }
         catch (IOException)
         {
             // the worker died between jobs; the supervisor below reports it
         }
 
-        var outcome = await JobSupervisor.AwaitFrameAsync(warm.Session, HarnessProtocol.Result, output, deadline.Token, ct).ConfigureAwait(false);
+        var outcome = await run.AwaitAsync(warm.Session, HarnessProtocol.Result, deadline.Token, ct).ConfigureAwait(false);
         warm.Session.Output = null;
         if (outcome.Verdict != Verdict.Frame)
         {
@@ -313,4 +311,12 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
     private partial void LogFinished(string script, string version, int slot, SandboxStatus status, string exitReason, long elapsedMs);
 
     private sealed class InvalidParamsException(string message) : ArgumentException(message);
+
+    /// <summary>Everything one job's run needs once it has a slot.</summary>
+    private sealed record JobRun(
+        SandboxSlot Slot, SandboxJob Job, ResourceLimits Limits, bool Network, List<string> ImportNames, OutputCollector Output, Func<bool> OomKilled)
+    {
+        public Task<Supervised> AwaitAsync(HarnessSession session, byte frame, CancellationToken deadline, CancellationToken caller) =>
+            JobSupervisor.AwaitFrameAsync(session, frame, Output, OomKilled, deadline, caller);
+    }
 }

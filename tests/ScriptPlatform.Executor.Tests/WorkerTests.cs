@@ -69,3 +69,56 @@ public sealed class WorkerTests(Platform platform)
         Assert.Contains("not in the execution log", reason, StringComparison.Ordinal);
     }
 }
+
+public sealed class BinaryTests(Platform platform)
+{
+    [Fact]
+    public async Task The_service_binary_answers_health_over_h2c_and_runs_scripts_as_the_AppHost_starts_it()
+    {
+        var port = WorkerProcess.FreePort();
+        await using var service = WorkerProcess.Start(platform, await platform.CreateDatabaseAsync(), "bin" + port, "binary", role: "All", port: port, slots: 1);
+        using var http = new HttpClient(new SocketsHttpHandler()) { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        var health = await Waits.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    return await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"), TestContext.Current.CancellationToken);
+                }
+                catch (HttpRequestException)
+                {
+                    return null;
+                }
+            },
+            r => r is { IsSuccessStatusCode: true }, timeoutMs: 60_000, what: "/health");
+        using var channel = ScriptPlatform.Grpc.GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+        var run = await new ScriptPlatform.Contracts.Clients.ExecutorClient(channel).RunAsync(Scripts.Inline(Scripts.Add, """{"a": 20, "b": 22}"""));
+
+        Assert.Equal(System.Net.HttpVersion.Version20, health!.Version);
+        Assert.Contains("Healthy", await health.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(ExecutionStatus.Success, run.Execution.Status);
+        Assert.Equal("binary", run.Execution.WorkerId);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_job_kills_it_on_the_worker_process_that_runs_it()
+    {
+        await using var api = await ExecutorHost.StartAsync(platform, settings: new Dictionary<string, string?> { ["ScriptPlatform:Executor:Role"] = "Api" });
+        await using var worker = WorkerProcess.Start(platform, api.Database, api.QueuePrefix, "remote-worker", slots: 1);
+        var first = await api.Client.SubmitBatchAsync(new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Scripts.Sleeps(60) }, ParamsJson = { "{}" } } });
+        var job = (await api.Client.ListExecutionsAsync(new ListExecutionsRequest { BatchId = first.BatchId })).Executions.Single();
+        await api.Client.ExecutionInAsync(job.Id, e => e.Status == ExecutionStatus.Running && e.WorkerId == "remote-worker", timeoutMs: 60_000);
+
+        var cancel = await api.Client.CancelAsync(new CancelRequest { ExecutionId = job.Id });
+        // The worker's only slot is free again only if the sleeping job was really killed.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var second = await api.Client.SubmitBatchAsync(new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Scripts.Add }, ParamsJson = { """{"a": 1, "b": 2}""" } } });
+        var batch = await api.Client.BatchFinishedAsync(second.BatchId, timeoutMs: 30_000);
+
+        Assert.Equal(ExecutionStatus.Cancelled, cancel.Execution.Status);
+        Assert.Equal(1, batch.Count(ExecutionStatus.Success));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the next job waited {clock.Elapsed} for the slot");
+        Assert.Equal(ExecutionStatus.Cancelled, (await api.Client.GetExecutionAsync(new GetExecutionRequest { Id = job.Id })).Execution.Status);
+    }
+}

@@ -6,20 +6,23 @@ using ScriptPlatform.Sandbox.Supervision;
 namespace ScriptPlatform.Sandbox.Tests;
 
 /// <summary>
-/// Real sandboxes for tests. Every sandbox gets its own range of slot uids so that tests running in
-/// parallel can assert that no process of *their* uids is left behind.
+/// Real sandboxes for tests. Every sandbox gets its own range of slot uids (62000-63899; the bench
+/// uses 63900+) so that tests running in parallel can assert that no process of *their* uids is
+/// left behind, and a sandbox's sweep never kills another's processes.
 /// </summary>
 internal static class TestSandboxes
 {
+    private const int UidsPerSandbox = 4;
     private static int _nextBaseUid = 62000;
 
     public static ScriptSandbox Create(int slots = 1, Action<SandboxOptions>? configure = null)
     {
         RequireBubblewrap();
+        Assert.InRange(slots, 1, UidsPerSandbox);
         var options = new SandboxOptions
         {
             Slots = slots,
-            BaseUid = Interlocked.Add(ref _nextBaseUid, 16) - 16,
+            BaseUid = Interlocked.Add(ref _nextBaseUid, UidsPerSandbox) - UidsPerSandbox,
             KillGraceMilliseconds = 100,
             WorkDirectory = Path.Combine(Path.GetTempPath(), "scriptplatform-sandbox-tests"),
         };

@@ -26,7 +26,7 @@ public sealed class ExecutorGrpcService(
     public async Task<RunResponse> Run(RunRequest request, ServerCallContext context)
     {
         var (job, existing) = await PrepareRunAsync(request, context.CancellationToken).ConfigureAwait(false);
-        return new RunResponse { Execution = existing ?? await runner.RunAsync(job!, null, context.CancellationToken).ConfigureAwait(false) };
+        return new RunResponse { Execution = existing ?? await runner.RunAsync(job!, null, context.CancellationToken, awaitEvents: false).ConfigureAwait(false) };
     }
 
     /// <summary>Runs one script, streaming its output lines as they come and then the final record.</summary>
@@ -54,7 +54,7 @@ public sealed class ExecutorGrpcService(
         {
             try
             {
-                return await runner.RunAsync(job, OnOutput, context.CancellationToken).ConfigureAwait(false);
+                return await runner.RunAsync(job, OnOutput, context.CancellationToken, awaitEvents: false).ConfigureAwait(false);
             }
             finally
             {

@@ -33,7 +33,11 @@ public sealed record Completion(
 public sealed record NewBatch(Guid Id, string Label, string Caller, int Total, double? BudgetUsd, double EstimatedCostUsd);
 
 /// <summary>Result of the write that ended a run: whether it applied, and the batch it finished (if any).</summary>
-public sealed record CompletionOutcome(bool Applied, Guid? FinishedBatchId);
+public sealed record CompletionOutcome(Execution? Record, Guid? FinishedBatchId)
+{
+    /// <summary>This write ended the run (false: it had already ended, for example it was cancelled).</summary>
+    public bool Applied => Record is not null;
+}
 
 /// <summary>What a worker found when it tried to start a job.</summary>
 public enum ClaimResult
@@ -74,12 +78,12 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
                 duration_ms = @dur, cost_usd = @cost, rows_processed = @rows, exit_code = @code, kill_reason = @kill,
                 exit_reason = @reason, finished_at = now(), started_at = coalesce(started_at, now())
             WHERE id = @id AND status IN {Unfinished} AND (@worker = '' OR worker_id = @worker)
-            RETURNING batch_id),
+            RETURNING {Columns}),
         b AS (
             UPDATE batches SET remaining = remaining - 1, finished_at = CASE WHEN remaining = 1 THEN now() ELSE finished_at END
             WHERE id = (SELECT batch_id FROM done)
             RETURNING id, remaining)
-        SELECT (SELECT count(*) FROM done), (SELECT id FROM b WHERE remaining = 0)
+        SELECT done.*, (SELECT id FROM b WHERE remaining = 0) FROM done
         """;
 
     /// <summary>Writes a synchronous run as RUNNING; false when the id exists already (a client retry).</summary>
@@ -167,8 +171,9 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
             .With("trunc", c.OutputTruncated).With("dur", c.DurationMs).With("cost", c.CostUsd).With("rows", c.RowsProcessed)
             .With("code", c.ExitCode).With("kill", (short)c.KillReason).With("reason", c.ExitReason).With("worker", workerId);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        await reader.ReadAsync(ct).ConfigureAwait(false);
-        return new CompletionOutcome(reader.GetInt64(0) == 1, reader.GetNullable<Guid>(1));
+        return await reader.ReadAsync(ct).ConfigureAwait(false)
+            ? new CompletionOutcome(Read(reader), reader.GetNullable<Guid>(27))
+            : new CompletionOutcome(null, null);
     }
 
     /// <summary>Cancels unfinished jobs (one, or all of a batch); returns them as they now are, and the batch if this finished it.</summary>

@@ -27,8 +27,12 @@ public sealed partial class JobRunner(
 
     public string WorkerId => _workerId;
 
-    /// <summary>Runs and records the job; returns the record as stored (after a cancel, the cancelled one).</summary>
-    public async Task<Execution> RunAsync(RunnableJob job, Action<OutputLine>? onOutput, CancellationToken ct)
+    /// <summary>
+    /// Runs and records the job; returns the record as stored (after a cancel, the cancelled one).
+    /// <paramref name="awaitEvents"/> false lets a synchronous caller have its answer without waiting
+    /// for the broker's confirm of the completion event (which is still published, and failures logged).
+    /// </summary>
+    public async Task<Execution> RunAsync(RunnableJob job, Action<OutputLine>? onOutput, CancellationToken ct, bool awaitEvents = true)
     {
         Completion completion;
         var estimate = CostModel.Estimate(job.Script.Metadata, job.ParamsJson);
@@ -64,15 +68,35 @@ public sealed partial class JobRunner(
                 ?? throw new InvalidOperationException($"execution {job.ExecutionId} vanished");
         }
 
-        var finishedAt = DateTimeOffset.UtcNow;
-        await PublishCompletedAsync(job.ExecutionId, job.BatchId, job.Script.Name, job.Script.Version, job.Script.ContentHash, completion, job.Caller, finishedAt)
-            .ConfigureAwait(false);
-        if (outcome.FinishedBatchId is { } batchId)
+        var events = PublishEventsAsync(job, completion, outcome.FinishedBatchId);
+        if (awaitEvents)
         {
-            await PublishBatchCompletedAsync(batchId).ConfigureAwait(false);
+            await events.ConfigureAwait(false);
+        }
+        else
+        {
+            _ = events.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
 
-        return await store.GetAsync(job.ExecutionId, CancellationToken.None).ConfigureAwait(false) ?? throw new InvalidOperationException($"execution {job.ExecutionId} vanished");
+        return outcome.Record!;
+    }
+
+    private async Task PublishEventsAsync(RunnableJob job, Completion completion, Guid? finishedBatchId)
+    {
+        try
+        {
+            await PublishCompletedAsync(job.ExecutionId, job.BatchId, job.Script.Name, job.Script.Version, job.Script.ContentHash, completion, job.Caller, DateTimeOffset.UtcNow)
+                .ConfigureAwait(false);
+            if (finishedBatchId is { } batchId)
+            {
+                await PublishBatchCompletedAsync(batchId).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogPublishFailed(ex, job.ExecutionId);
+            throw;
+        }
     }
 
     /// <summary>Ends a claimed job without running it (for example its script is gone from the Registry).</summary>
@@ -134,6 +158,9 @@ public sealed partial class JobRunner(
         ContentHash = script.ContentHash,
         StartedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
     };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} was recorded but its ScriptRunCompleted event could not be published")]
+    private partial void LogPublishFailed(Exception exception, Guid executionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId} completed: {Total} jobs, {Succeeded} succeeded, {Failed} failed, {Cancelled} cancelled")]
     private partial void LogBatchCompleted(Guid batchId, int total, int succeeded, int failed, int cancelled);

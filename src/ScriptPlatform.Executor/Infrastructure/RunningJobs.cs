@@ -53,8 +53,6 @@ public sealed class RunningJobs
 
         public CancellationToken Token => _entry.Source.Token;
 
-        public bool CancelledByRequest { get; internal set; }
-
         public void Dispose()
         {
             _owner._jobs.TryRemove(new KeyValuePair<Guid, Entry>(_id, _entry));

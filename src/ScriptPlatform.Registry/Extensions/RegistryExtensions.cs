@@ -91,7 +91,7 @@ public static class RegistryExtensions
 
     public static IEmbeddingProvider CreateEmbeddingProvider(EmbeddingOptions options) =>
         string.IsNullOrWhiteSpace(options.Endpoint)
-            ? new OfflineEmbedder(options.OfflineDimensions)
+            ? new OfflineEmbedder(options.OfflineHashedDimensions)
             // Start-up only: the dimension probe needs one call when no dimension is configured.
             : OpenAiEmbeddingProvider.CreateAsync(options).GetAwaiter().GetResult();
 }

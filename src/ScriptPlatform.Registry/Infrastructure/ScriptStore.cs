@@ -35,6 +35,22 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
 
     public async Task<PublishResponse> PublishAsync(PublishCommand cmd, Caller caller, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await PublishOnceAsync(cmd, caller, cancellationToken);
+        }
+        catch (ConcurrentCreateException)
+        {
+            // Another publish created the script between our read and insert; the second attempt
+            // sees it and applies the usual rules (owner, replay, version order).
+            return await PublishOnceAsync(cmd, caller, cancellationToken);
+        }
+    }
+
+    private sealed class ConcurrentCreateException : Exception;
+
+    private async Task<PublishResponse> PublishOnceAsync(PublishCommand cmd, Caller caller, CancellationToken cancellationToken)
+    {
         // Embed before the transaction so no row lock waits on the embedder; redone inside only if
         // the final text differs (when fields fall back to the stored ones).
         var description = cmd.Description ?? cmd.Parsed.Description ?? "";
@@ -84,8 +100,7 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
                 new { name = cmd.Name, category, description, summary, tags, tagsText = string.Join(' ', tags), owner = caller.Principal }, tx) ?? 0;
             if (scriptId == 0)
             {
-                // Someone created it between our SELECT and INSERT: retry sees it and applies the owner rules.
-                throw RegistryErrors.AlreadyExists($"script '{cmd.Name}' was created concurrently by another publish; retry");
+                throw new ConcurrentCreateException();
             }
 
             created = true;

@@ -20,8 +20,8 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
     /// <summary>Below this cosine similarity a semantic neighbour is noise, not a match.</summary>
     public const float MinSimilarity = 0.05f;
 
-    /// <summary>Cap on rows ranked by the relaxed (any-word) full-text query, to bound its cost on common words.</summary>
-    private const int RelaxedMatchCap = 3000;
+    /// <summary>Cap on full-text matches ranked per query, to bound the cost of very common words.</summary>
+    private const int MatchCap = 2000;
 
     public async Task<SearchResponse> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
     {
@@ -35,16 +35,17 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
         var extraFilters = request.Tags.Count > 0 || !string.IsNullOrEmpty(request.AgentId);
         var pool = Math.Max(CandidatesPerSignal, limit * 3) * (extraFilters ? 4 : 1);
 
-        Task<IReadOnlyList<VectorHit>> semanticTask = Task.FromResult<IReadOnlyList<VectorHit>>([]);
+        // The full-text query goes out first; the vector scan runs on this thread while Postgres works.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var fullTextTask = useFullText ? FullTextAsync(connection, request, query, category, pool) : Task.FromResult(new List<FullTextHit>());
+        List<VectorHit> semanticHits = [];
         if (useSemantic)
         {
             var vector = await semantic.Provider.EmbedOneAsync(query, cancellationToken);
-            semanticTask = Task.Run(() => semantic.Index.Search(vector, pool, new VectorFilter(category, request.IncludeDeprecated)), cancellationToken);
+            semanticHits = semantic.Index.Search(vector, pool, new VectorFilter(category, request.IncludeDeprecated)).Where(h => h.Similarity >= MinSimilarity).ToList();
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var fullText = useFullText ? await FullTextAsync(connection, request, query, category, pool) : [];
-        var semanticHits = (await semanticTask).Where(h => h.Similarity >= MinSimilarity).ToList();
+        var fullText = await fullTextTask;
 
         var ftIds = fullText.Select(f => f.Id).ToList();
         var semIds = semanticHits.Select(h => h.ScriptId).ToList();
@@ -54,7 +55,7 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
         var rows = (await connection.QueryAsync<ScriptRow>(
             $"""
             SELECT {ScriptRow.Columns} FROM scripts s
-            WHERE (s.id = ANY(@ids) OR s.name = @query)
+            WHERE s.id = ANY(@ids || ARRAY(SELECT x.id FROM scripts x WHERE x.name = @query))
               AND (@category::text IS NULL OR s.category = @category)
               AND (@deprecated OR NOT s.deprecated)
               AND s.tags @> @tags
@@ -120,40 +121,20 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
     private sealed record FullTextHit(long Id, double Rank);
 
     /// <summary>
-    /// websearch_to_tsquery as typed (all words must match). When that finds too little and the query
-    /// uses no operators, falls back to any-word matching so a partial wording still scores; rows
-    /// matching every word stay first.
+    /// websearch_to_tsquery as typed: every word must match (quoted phrases, "or", -exclusions as
+    /// written). Paraphrases that share few words are the semantic signal's job; an any-word fallback
+    /// was tried and only added noise to the fused list. Very common words can match most rows, so
+    /// at most <see cref="MatchCap"/> matches are ranked, which bounds the latency.
     /// </summary>
-    private static async Task<List<FullTextHit>> FullTextAsync(NpgsqlConnection connection, SearchRequest request, string query, string? category, int pool)
-    {
-        var filters = new { query, category, deprecated = request.IncludeDeprecated, pool };
-        var strict = (await connection.QueryAsync<(long Id, float Rank)>(
+    private static async Task<List<FullTextHit>> FullTextAsync(NpgsqlConnection connection, SearchRequest request, string query, string? category, int pool) =>
+        (await connection.QueryAsync<(long Id, float Rank)>(
             """
-            SELECT s.id, ts_rank_cd('{0.1, 0.2, 0.6, 1.0}', s.search_vector, q)
-            FROM scripts s, websearch_to_tsquery('english', @query) q
-            WHERE s.search_vector @@ q AND (@category::text IS NULL OR s.category = @category) AND (@deprecated OR NOT s.deprecated)
-            ORDER BY 2 DESC, s.id LIMIT @pool
-            """, filters)).Select(r => new FullTextHit(r.Id, r.Rank)).ToList();
-        if (strict.Count >= 5 || HasOperators(query))
-        {
-            return strict;
-        }
-
-        var relaxed = await connection.QueryAsync<(long Id, float Rank)>(
-            """
-            WITH q AS (SELECT replace(websearch_to_tsquery('english', @query)::text, ' & ', ' | ')::tsquery AS q),
+            WITH q AS (SELECT websearch_to_tsquery('english', @query) AS q),
             matched AS (
                 SELECT s.id, s.search_vector FROM scripts s, q
                 WHERE s.search_vector @@ q.q AND (@category::text IS NULL OR s.category = @category) AND (@deprecated OR NOT s.deprecated)
                 LIMIT @cap)
             SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.6, 1.0}', m.search_vector, q.q) FROM matched m, q
             ORDER BY 2 DESC, m.id LIMIT @pool
-            """, new { query, category, deprecated = request.IncludeDeprecated, pool, cap = RelaxedMatchCap });
-        var seen = strict.Select(s => s.Id).ToHashSet();
-        strict.AddRange(relaxed.Where(r => seen.Add(r.Id)).Select(r => new FullTextHit(r.Id, r.Rank)));
-        return strict;
-    }
-
-    private static bool HasOperators(string query) =>
-        query.Contains('"', StringComparison.Ordinal) || query.Contains(" or ", StringComparison.OrdinalIgnoreCase) || query.StartsWith('-') || query.Contains(" -", StringComparison.Ordinal);
+            """, new { query, category, deprecated = request.IncludeDeprecated, pool, cap = MatchCap })).Select(r => new FullTextHit(r.Id, r.Rank)).ToList();
 }

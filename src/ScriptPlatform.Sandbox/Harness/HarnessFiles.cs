@@ -22,6 +22,7 @@ internal sealed class HarnessFiles(string workDirectory, string hostPython)
     public async Task WriteRunnerAsync(CancellationToken ct)
     {
         Directory.CreateDirectory(workDirectory);
+        // Readable by the slots' uids (bwrap binds the harness as them), writable by us only.
         File.SetUnixFileMode(workDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         RunnerPath = await ExtractAsync("runner.py", ct).ConfigureAwait(false);

@@ -65,13 +65,17 @@ internal sealed class SlotCgroups
 
         foreach (var dir in new[] { MemoryDir(slot), PidsDir(slot) })
         {
-            try
+            // The launcher thread leaves the group a moment after it ends: retry briefly.
+            for (var attempt = 0; Directory.Exists(dir) && attempt < 50; attempt++)
             {
-                Directory.Delete(dir);
-            }
-            catch (IOException)
-            {
-                // still in use or already gone
+                try
+                {
+                    Directory.Delete(dir);
+                }
+                catch (IOException)
+                {
+                    Thread.Sleep(10);
+                }
             }
         }
     }
@@ -111,25 +115,29 @@ internal sealed class SlotCgroups
 
     private string PidsDir(SandboxSlot slot) => Path.Combine(_root, "pids", Group, $"slot-{slot.Uid}");
 
-    /// <summary>A thread that joined the slot's groups and starts processes on request.</summary>
+    /// <summary>
+    /// A thread that joined the slot's groups and starts processes on request. Threads inherit their
+    /// creator's groups too, so it must create none: requests are answered with an event the caller
+    /// waits on, never with a task continuation (which could make the thread pool grow from here).
+    /// </summary>
     private sealed class LauncherThread : IDisposable
     {
-        private readonly BlockingCollection<(Func<Process> Start, TaskCompletionSource<Process> Started)> _requests = [];
+        private readonly BlockingCollection<Request> _requests = [];
         private readonly Thread _thread;
 
         public LauncherThread(SandboxSlot slot, string[] tasksFiles)
         {
-            var joined = new TaskCompletionSource();
+            var joined = new Request(() => null!);
             _thread = new Thread(() => Loop(tasksFiles, joined)) { IsBackground = true, Name = $"sandbox launcher {slot}" };
             _thread.Start();
-            joined.Task.GetAwaiter().GetResult();
+            joined.Wait();
         }
 
         public Process Run(Func<Process> start)
         {
-            var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _requests.Add((start, started));
-            return started.Task.GetAwaiter().GetResult();
+            var request = new Request(start);
+            _requests.Add(request);
+            return request.Wait();
         }
 
         public void Dispose()
@@ -139,7 +147,7 @@ internal sealed class SlotCgroups
             _requests.Dispose();
         }
 
-        private void Loop(string[] tasksFiles, TaskCompletionSource joined)
+        private void Loop(string[] tasksFiles, Request joined)
         {
             try
             {
@@ -149,24 +157,46 @@ internal sealed class SlotCgroups
                     File.WriteAllText(tasks, tid);
                 }
 
-                joined.SetResult();
+                joined.Complete(null, null);
             }
             catch (IOException ex)
             {
-                joined.SetException(ex);
+                joined.Complete(null, ex);
                 return;
             }
 
-            foreach (var (start, started) in _requests.GetConsumingEnumerable())
+            foreach (var request in _requests.GetConsumingEnumerable())
             {
                 try
                 {
-                    started.SetResult(start());
+                    request.Complete(request.Start(), null);
                 }
                 catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
                 {
-                    started.SetException(ex);
+                    request.Complete(null, ex);
                 }
+            }
+        }
+
+        private sealed class Request(Func<Process> start)
+        {
+            private readonly ManualResetEventSlim _done = new();
+            private Process? _process;
+            private Exception? _error;
+
+            public Func<Process> Start { get; } = start;
+
+            public void Complete(Process? process, Exception? error)
+            {
+                (_process, _error) = (process, error);
+                _done.Set();
+            }
+
+            public Process Wait()
+            {
+                _done.Wait();
+                _done.Dispose();
+                return _error is null ? _process! : throw new IOException("starting a sandbox in the slot's cgroups failed", _error);
             }
         }
     }

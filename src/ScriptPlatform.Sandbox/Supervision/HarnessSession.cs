@@ -25,7 +25,7 @@ internal sealed class HarnessSession : IAsyncDisposable
         _runner = runner;
         _logger = logger;
         _slot = slot;
-        _instanceName = $"sp-slot{slot.Index}-{Guid.NewGuid():N}"[..24];
+        _instanceName = $"sp-{slot.Uid}-{Guid.NewGuid():N}"[..24];
         _process = runner.Start(slot, limits, network, _instanceName);
         _input = _process.StandardInput.BaseStream;
         _output = _process.StandardOutput.BaseStream;

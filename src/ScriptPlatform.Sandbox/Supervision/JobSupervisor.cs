@@ -17,6 +17,9 @@ internal enum Verdict
     /// <summary>The output limit was exceeded; the sandbox was torn down.</summary>
     OutputExceeded,
 
+    /// <summary>The kernel's OOM killer fired in the slot's memory group; the sandbox was torn down.</summary>
+    MemoryExceeded,
+
     /// <summary>The harness went away without the frame (crash, killed from inside, protocol violation).</summary>
     Gone,
 }
@@ -29,8 +32,12 @@ internal sealed record Supervised(Verdict Verdict, JsonDocument? Payload = null,
 /// </summary>
 internal static class JobSupervisor
 {
+    // How often the slot's OOM kill counter is read while a job runs.
+    private static readonly TimeSpan OomPollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <param name="oomKilled">True once the kernel has killed a process of this job for memory.</param>
     public static async Task<Supervised> AwaitFrameAsync(
-        HarnessSession session, byte wanted, OutputCollector output, CancellationToken deadline, CancellationToken caller)
+        HarnessSession session, byte wanted, OutputCollector output, Func<bool> oomKilled, CancellationToken deadline, CancellationToken caller)
     {
         var tripped = 0;
         void Trip(Verdict verdict)
@@ -50,6 +57,14 @@ internal static class JobSupervisor
 
         await using var onDeadline = deadline.Register(() => Trip(Verdict.Timeout)).ConfigureAwait(false);
         await using var onCancel = caller.Register(() => Trip(Verdict.Cancelled)).ConfigureAwait(false);
+        // One process of a job killed for memory fails the job: the rest may wait forever on it.
+        await using var oomWatch = new Timer(_ =>
+        {
+            if (oomKilled())
+            {
+                Trip(Verdict.MemoryExceeded);
+            }
+        }, null, OomPollInterval, OomPollInterval).ConfigureAwait(false);
         string? detail = null;
         try
         {

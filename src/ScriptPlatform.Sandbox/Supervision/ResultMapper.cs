@@ -19,6 +19,7 @@ internal static class ResultMapper
                 Error = new SandboxError("timeout", $"wall-clock limit of {limits.WallClockSeconds:0.###} s reached"),
                 ExitReason = "wall-clock limit reached; the sandbox was killed",
             },
+            Verdict.MemoryExceeded => MemoryExceeded(limits),
             Verdict.Cancelled => new SandboxResult { Status = SandboxStatus.Cancelled, ExitReason = "cancelled by the caller; the sandbox was killed" },
             Verdict.OutputExceeded => new SandboxResult
             {
@@ -97,6 +98,15 @@ internal static class ResultMapper
                 return new SandboxResult { Status = SandboxStatus.Error, Error = new SandboxError("sandbox_protocol", $"unknown outcome '{outcome}'"), ExitReason = "protocol error" };
         }
     }
+
+    /// <summary>The kernel killed a process of the job for the slot's memory limit.</summary>
+    public static SandboxResult MemoryExceeded(ResourceLimits limits) => new()
+    {
+        Status = SandboxStatus.Killed,
+        KillReason = KillReason.Memory,
+        Error = new SandboxError("memory_limit", $"the job's processes exceeded {limits.MemoryMb} MiB together"),
+        ExitReason = "memory limit exceeded; killed by the kernel",
+    };
 
     private static string ScriptErrorMessage(JsonElement root) =>
         root.TryGetProperty("script_error", out var e)

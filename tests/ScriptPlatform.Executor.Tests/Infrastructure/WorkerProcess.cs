@@ -11,17 +11,26 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static WorkerProcess Start(Platform platform, string database, string queuePrefix, string workerId)
+    /// <summary>A loopback port nobody listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static WorkerProcess Start(Platform platform, string database, string queuePrefix, string workerId, string role = "Worker", int port = 0, int slots = 1)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(ExecutorDll());
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["ConnectionStrings__postgres"] = database;
         start.Environment["ConnectionStrings__rabbitmq"] = platform.RabbitMq;
-        start.Environment["ScriptPlatform__Executor__Role"] = "Worker";
+        start.Environment["ScriptPlatform__Executor__Role"] = role;
         start.Environment["ScriptPlatform__Executor__WorkerId"] = workerId;
         start.Environment["ScriptPlatform__Executor__QueuePrefix"] = queuePrefix;
-        start.Environment["ScriptPlatform__Sandbox__Slots"] = "1";
+        start.Environment["ScriptPlatform__Sandbox__Slots"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment[ScriptPlatform.Executor.Extensions.ExecutorExtensions.RegistryAddressKey.Replace(":", "__", StringComparison.Ordinal)] = platform.Registry.Address;
         start.Environment["ScriptPlatform__Sandbox__BaseUid"] = ExecutorHost.NextBaseUid().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["ScriptPlatform__Sandbox__WorkDirectory"] = Path.Combine(Path.GetTempPath(), "scriptplatform-executor-tests");
         start.Environment["Logging__LogLevel__Default"] = "Warning";

@@ -236,6 +236,30 @@ public sealed class PublishTests(PostgresFixture postgres)
         Assert.Equal(["alice:script.publish:math_addition_001", "bob:script.feedback:math_addition_001", "alice:script.remove:math_addition_001"], rows);
     }
 
+    [Fact]
+    public async Task Concurrent_first_publishes_of_one_name_create_it_once_and_the_loser_gets_a_clear_status()
+    {
+        await using var server = await RegistryServer.StartAsync(postgres);
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            try
+            {
+                await server.Client.PublishAsync(Scripts.Publish("race_script_001", "1.0.0", "attempt " + (i % 2)), i % 2 == 0 ? server.Alice : server.Bob);
+                return StatusCode.OK;
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+        }));
+
+        Assert.Equal(1, await Count(server, "scripts"));
+        Assert.Equal(1, await Count(server, "script_versions"));
+        Assert.Contains(StatusCode.OK, results);
+        // Same owner and content: idempotent replays; other owner: PERMISSION_DENIED; same owner, other content: ALREADY_EXISTS.
+        Assert.All(results, r => Assert.Contains(r, new[] { StatusCode.OK, StatusCode.PermissionDenied, StatusCode.AlreadyExists }));
+    }
+
     internal static async Task<long> Count(RegistryServer server, string table)
     {
         await using var connection = new NpgsqlConnection(server.ConnectionString);

@@ -76,10 +76,14 @@ public sealed class OciRunnerTests(OciImageFixture image) : IClassFixture<OciIma
         var result = await RunAsync("import time\ndef execute(params):\n    time.sleep(10**6)\n", limits: new LimitOverrides { WallClockSeconds = 1.5 });
 
         Assert.Equal(SandboxStatus.Timeout, result.Status);
-        using var ps = Process.Start(new ProcessStartInfo("podman", "ps -a --filter name=sp-slot --format {{.Names}}") { RedirectStandardOutput = true })!;
-        var names = await ps.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await ps.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.Equal("", names.Trim());
+        foreach (var uid in Sandbox.SlotUids)
+        {
+            // Containers are named sp-{slot uid}-{random}.
+            using var ps = Process.Start(new ProcessStartInfo("podman", $"ps -a --filter name=sp-{uid}- --format {{{{.Names}}}}") { RedirectStandardOutput = true })!;
+            var names = await ps.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await ps.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal("", names.Trim());
+        }
     }
 
     private async Task<SandboxResult> RunAsync(string script, string paramsJson = "{}", LimitOverrides? limits = null)

@@ -59,6 +59,6 @@ public sealed class EmbeddingOptions
     /// <summary>Requested vector length (0: the model's own).</summary>
     public int Dimensions { get; set; }
 
-    /// <summary>Vector length of the offline embedder.</summary>
-    public int OfflineDimensions { get; set; } = 256;
+    /// <summary>Hashed part of the offline embedder's vectors (one more dimension per lexicon concept is added).</summary>
+    public int OfflineHashedDimensions { get; set; } = 256;
 }

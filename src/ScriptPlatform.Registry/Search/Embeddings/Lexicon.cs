@@ -152,6 +152,9 @@ internal static class Lexicon
     /// <summary>Concept ids per single word or multi-word phrase (space-joined stems).</summary>
     public static readonly IReadOnlyDictionary<string, int[]> Concepts = Build();
 
+    /// <summary>Number of concept groups (one embedding dimension each).</summary>
+    public static int GroupCount => Groups.Length;
+
     /// <summary>Longest phrase length in words (for phrase matching).</summary>
     public static readonly int MaxPhraseWords = Groups.SelectMany(g => g).Max(p => p.Split(' ').Length);
 

@@ -1,23 +1,28 @@
 namespace ScriptPlatform.Registry.Search.Embeddings;
 
 /// <summary>
-/// A deterministic embedder that needs no model and downloads nothing: signed feature hashing of
-/// word stems, word bigrams, character n-grams (3 to 5, for spelling variants and compounds) and
-/// concept ids from a small general lexicon of synonyms (for paraphrases). Weights: concepts and
-/// stems carry most, n-grams a little; stop words none and ubiquitous words little; repeated
-/// features grow sub-linearly. Good enough for "find the script that does X" over short texts.
+/// A deterministic embedder that needs no model and downloads nothing. Two parts: signed feature
+/// hashing of word stems, word bigrams and character n-grams (3 to 5, for spelling variants and
+/// compounds) into <c>hashedDimensions</c>; and one dedicated, collision-free dimension per concept
+/// of a small general lexicon of synonyms (for paraphrases). Hashing many features into few
+/// dimensions adds noise of about 1/sqrt(D) to every cosine, which would drown a single shared
+/// synonym among 100,000 scripts; exact concept dimensions keep that signal clean. Weights: concepts
+/// and stems carry most, n-grams a little; stop words none and ubiquitous words little; repeated
+/// features grow sub-linearly.
 /// </summary>
-public sealed class OfflineEmbedder(int dimensions = 256) : IEmbeddingProvider
+public sealed class OfflineEmbedder(int hashedDimensions = 256) : IEmbeddingProvider
 {
     private const float StemWeight = 1.0f;
     private const float WeakStemWeight = 0.25f;
-    private const float ConceptWeight = 1.1f;
+    private const float ConceptWeight = 1.6f;
     private const float BigramWeight = 0.45f;
-    private const float NgramBudget = 0.6f;
+    private const float NgramBudget = 0.35f;
 
-    public string ModelId => $"offline-hash-v1:{Dimensions}";
+    private readonly int _hashed = hashedDimensions >= 16 ? hashedDimensions : throw new ArgumentOutOfRangeException(nameof(hashedDimensions));
 
-    public int Dimensions { get; } = dimensions >= 16 ? dimensions : throw new ArgumentOutOfRangeException(nameof(dimensions));
+    public string ModelId => $"offline-hash-v2:{_hashed}+{Lexicon.GroupCount}";
+
+    public int Dimensions => _hashed + Lexicon.GroupCount;
 
     public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
         Task.FromResult(texts.Select(Embed).ToArray());
@@ -68,6 +73,8 @@ public sealed class OfflineEmbedder(int dimensions = 256) : IEmbeddingProvider
             previous = stem;
         }
 
+        var conceptWeights = new Dictionary<int, float>();
+
         // Concepts: single words and multi-word phrases from the lexicon (stop words included, so "log in" matches).
         for (var i = 0; i < stems.Count; i++)
         {
@@ -85,17 +92,22 @@ public sealed class OfflineEmbedder(int dimensions = 256) : IEmbeddingProvider
                     var w = ConceptWeight / MathF.Sqrt(concepts.Length);
                     foreach (var c in concepts)
                     {
-                        Add(features, "k:" + c, w);
+                        conceptWeights[c] = conceptWeights.GetValueOrDefault(c) + w;
                     }
                 }
             }
         }
 
         var vector = new float[Dimensions];
+        foreach (var (concept, weight) in conceptWeights)
+        {
+            vector[_hashed + concept] = MathF.Log(1 + weight);
+        }
+
         foreach (var (feature, weight) in features)
         {
             var h = Fnv1a(feature);
-            var index = (int)(h % (ulong)Dimensions);
+            var index = (int)(h % (ulong)_hashed);
             var sign = ((h >> 63) & 1) == 0 ? 1f : -1f;
             // Sub-linear: a feature seen many times counts like log(1 + count).
             vector[index] += sign * MathF.Log(1 + weight);
