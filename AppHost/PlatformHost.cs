@@ -93,9 +93,12 @@ internal sealed class PlatformHost(IOptions<AppHostOptions> options, IHostApplic
     {
         var environment = new Dictionary<string, string>
         {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            // Unprefixed, so it outranks a service's own appsettings.json "Urls".
+            ["Urls"] = $"http://127.0.0.1:{port}",
             ["DOTNET_ENVIRONMENT"] = "Development",
             ["OTEL_SERVICE_NAME"] = definition.Name,
+            // Health polls and per-request lines would drown the console; warnings and our own logs stay.
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["ScriptPlatform__ParentProcessId"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
         };
         // Every service finds the others at their configured addresses.

@@ -34,6 +34,7 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
     private readonly SlotPool _slots;
     private readonly SemaphoreSlim _prepare = new(1, 1);
     private readonly string? _ownWorkDirectory;
+    private int _disposed;
     private bool _prepared;
 
     public ScriptSandbox(IOptions<SandboxOptions> options, ILogger<ScriptSandbox> logger)
@@ -128,6 +129,13 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: AddScriptSandbox exposes one instance as both ScriptSandbox and ISandbox, and the
+        // container disposes what each registration handed out.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         foreach (var slot in _slots.All)
         {
             await DiscardWarmAsync(slot).ConfigureAwait(false);

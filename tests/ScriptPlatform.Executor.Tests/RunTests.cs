@@ -218,5 +218,13 @@ public sealed class RunTests(Platform platform)
         Assert.Equal("", rest.Page.NextPageToken);
         var all = successes.Executions.Concat(rest.Executions).ToList();
         Assert.Equal(all.OrderByDescending(e => e.CreatedAt.ToDateTime()).Select(e => e.Id), all.Select(e => e.Id));
+        var firstCreated = all.Min(e => e.CreatedAt.ToDateTimeOffset());
+        var window = await _host.Client.ListExecutionsAsync(new ListExecutionsRequest
+        {
+            Caller = caller,
+            CreatedAfter = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(firstCreated.AddTicks(10)),
+            CreatedBefore = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(1)),
+        });
+        Assert.Equal(3, window.Executions.Count);
     }
 }

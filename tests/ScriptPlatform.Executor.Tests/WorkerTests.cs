@@ -37,6 +37,26 @@ public sealed class WorkerTests(Platform platform)
     }
 
     [Fact]
+    public async Task A_duplicate_job_message_is_acknowledged_without_running_the_job_twice()
+    {
+        var host = platform.Shared;
+        var content = Scripts.Sleeps(1);
+        var submitted = await host.Client.SubmitBatchAsync(new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = content }, ParamsJson = { "{}" } } });
+        var job = (await host.Client.ListExecutionsAsync(new ListExecutionsRequest { BatchId = submitted.BatchId })).Executions.Single();
+        await host.Client.ExecutionInAsync(job.Id, e => e.Status == ExecutionStatus.Running);
+
+        await host.Services.GetRequiredService<JobQueue>().SendAsync(
+            [new RunScript(Guid.Parse(job.Id), Guid.Parse(submitted.BatchId), 0, job.ScriptName, null, job.ContentHash, content, "{}", null, null, null, DateTimeOffset.UtcNow)],
+            TestContext.Current.CancellationToken);
+        await host.Client.BatchFinishedAsync(submitted.BatchId);
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, await host.ScalarAsync<int>("SELECT attempts FROM executions WHERE id = @id", Guid.Parse(job.Id)));
+        Assert.Single(await host.Events.RunsOfAsync(Guid.Parse(job.Id)));
+        Assert.Equal(ExecutionStatus.Success, (await host.Client.GetExecutionAsync(new GetExecutionRequest { Id = job.Id })).Execution.Status);
+    }
+
+    [Fact]
     public async Task A_poison_job_goes_to_the_error_queue_with_the_reason()
     {
         var host = platform.Shared;
@@ -114,7 +134,8 @@ public sealed class BinaryTests(Platform platform)
         // The worker's only slot is free again only if the sleeping job was really killed.
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var second = await api.Client.SubmitBatchAsync(new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Scripts.Add }, ParamsJson = { """{"a": 1, "b": 2}""" } } });
-        var batch = await api.Client.BatchFinishedAsync(second.BatchId, timeoutMs: 30_000);
+        var batch = await api.Client.BatchFinishedAsync(second.BatchId, timeoutMs: 30_000).WaitAsync(TimeSpan.FromSeconds(40), TestContext.Current.CancellationToken)
+            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : throw new InvalidOperationException("worker log:\n" + worker.Log, t.Exception), TaskScheduler.Default);
 
         Assert.Equal(ExecutionStatus.Cancelled, cancel.Execution.Status);
         Assert.Equal(1, batch.Count(ExecutionStatus.Success));

@@ -40,6 +40,12 @@ public sealed class ExecutorOptions
     /// <summary>Largest number of jobs in one batch.</summary>
     public int MaxBatchJobs { get; set; } = 100_000;
 
+    /// <summary>How often an API process looks for batches whose messages were never sent and for abandoned runs.</summary>
+    public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A batch whose messages are not confirmed sent this long after it was committed is sent again.</summary>
+    public TimeSpan DispatchGrace { get; set; } = TimeSpan.FromMinutes(1);
+
     public bool RunsApi => Role is ExecutorRole.All or ExecutorRole.Api;
 
     public bool RunsWorker => Role is ExecutorRole.All or ExecutorRole.Worker;

@@ -50,6 +50,11 @@ public static class ExecutorExtensions
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton(new QueueNames(executor.QueuePrefix));
+        if (executor.RunsApi)
+        {
+            services.AddSingleton<RecoverySweeper>();
+            services.AddHostedService(sp => sp.GetRequiredService<RecoverySweeper>());
+        }
 
         services.Configure<MassTransitHostOptions>(o =>
         {

@@ -135,18 +135,22 @@ public sealed class ExecutorGrpcService(
 
         var caller = request.Caller ?? "";
         var rows = jobs.Select((j, i) => new NewExecution(Guid.NewGuid(), j.Script.Name, j.Script.Version, j.Script.ContentHash, batchId, i, j.Params, caller)).ToList();
-        if (!await store.InsertBatchAsync(new NewBatch(batchId, request.Label ?? "", caller, rows.Count, budget, estimate), rows, ct).ConfigureAwait(false))
+        var runLimits = RequestValidation.ToMessage(limits);
+        var inline = jobs.Where(j => j.Script.Version is null).Select(j => j.Script).DistinctBy(j => j.ContentHash).ToDictionary(j => j.ContentHash, j => j.Content);
+        var batchRow = new NewBatch(batchId, request.Label ?? "", caller, rows.Count, budget, estimate, RecoverySweeper.LimitsToJson(runLimits), inline);
+        if (!await store.InsertBatchAsync(batchRow, rows, ct).ConfigureAwait(false))
         {
             return await ReplayAsync(batchId, ct).ConfigureAwait(false) ?? throw new RpcException(StatusCode.Aborted, "batch id conflict; retry");
         }
 
-        var runLimits = RequestValidation.ToMessage(limits);
         var now = DateTimeOffset.UtcNow;
         var messages = rows.Select((row, i) => new RunScript(
             row.Id, batchId, i, row.ScriptName, row.Version, row.ContentHash, jobs[i].Script.Version is null ? jobs[i].Script.Content : null,
             row.ParamsJson, runLimits, string.IsNullOrEmpty(caller) ? null : caller, null, now)).ToList();
-        // The rows are committed first, so a worker always finds the job it is given.
+        // The rows are committed first, so a worker always finds the job it is given. Should this
+        // process die before the broker confirmed every message, the RecoverySweeper sends them again.
         await queue.SendAsync(messages, CancellationToken.None).ConfigureAwait(false);
+        await store.MarkDispatchedAsync(batchId, CancellationToken.None).ConfigureAwait(false);
         return new SubmitBatchResponse { BatchId = batchId.ToString(), JobCount = rows.Count, EstimatedCostUsd = estimate };
     }
 

@@ -29,8 +29,15 @@ public sealed record Completion(
     KillReason KillReason = KillReason.Unspecified,
     string ExitReason = "");
 
-/// <summary>A new batch row.</summary>
-public sealed record NewBatch(Guid Id, string Label, string Caller, int Total, double? BudgetUsd, double EstimatedCostUsd);
+/// <summary>A new batch row; <paramref name="InlineContents"/> maps content hash → source of its inline scripts.</summary>
+public sealed record NewBatch(
+    Guid Id, string Label, string Caller, int Total, double? BudgetUsd, double EstimatedCostUsd, string? LimitsJson = null,
+    IReadOnlyDictionary<string, string>? InlineContents = null);
+
+/// <summary>A queued job of an undispatched batch, with what its RunScript message needs.</summary>
+public sealed record QueuedJob(
+    Guid Id, Guid BatchId, int BatchIndex, string ScriptName, string? Version, string ContentHash, string ParamsJson, string Caller,
+    string? InlineContent, string? LimitsJson);
 
 /// <summary>Result of the write that ended a run: whether it applied, and the batch it finished (if any).</summary>
 public sealed record CompletionOutcome(Execution? Record, Guid? FinishedBatchId)
@@ -105,17 +112,26 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO batches (id, label, caller, total, remaining, budget_usd, estimated_cost_usd)
-            VALUES (@id, @label, @caller, @total, @total, @budget, @estimate)
+            INSERT INTO batches (id, label, caller, total, remaining, budget_usd, estimated_cost_usd, limits_json)
+            VALUES (@id, @label, @caller, @total, @total, @budget, @estimate, @limits)
             ON CONFLICT (id) DO NOTHING
             """, connection, transaction))
         {
             insert.With("id", batch.Id).With("label", batch.Label).With("caller", batch.Caller).With("total", batch.Total)
-                .With("budget", batch.BudgetUsd).With("estimate", batch.EstimatedCostUsd);
+                .With("budget", batch.BudgetUsd).With("estimate", batch.EstimatedCostUsd).With("limits", batch.LimitsJson);
+            insert.Parameters["limits"].NpgsqlDbType = NpgsqlDbType.Text;
             if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
             {
                 return false;
             }
+        }
+
+        foreach (var (hash, content) in batch.InlineContents ?? new Dictionary<string, string>())
+        {
+            await using var keep = new NpgsqlCommand(
+                "INSERT INTO script_contents (content_hash, content) VALUES (@hash, @content) ON CONFLICT (content_hash) DO NOTHING", connection, transaction);
+            keep.With("hash", hash).With("content", content);
+            await keep.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
         await using (var copy = await connection.BeginBinaryImportAsync(
@@ -144,18 +160,19 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Starts a queued job on <paramref name="workerId"/>. A RUNNING job is taken over only when the
-    /// broker redelivered it (its worker died) or it is this worker's own retry.
+    /// broker redelivered it (its worker died) or it is this worker's own retry after an infrastructure
+    /// fault; a duplicate message for a running job is therefore harmless.
     /// </summary>
-    public async Task<ClaimResult> TryClaimAsync(Guid id, string workerId, bool redelivered, CancellationToken ct)
+    public async Task<ClaimResult> TryClaimAsync(Guid id, string workerId, bool redelivered, bool retrying, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
             WITH claimed AS (
                 UPDATE executions SET status = 8, worker_id = @worker, started_at = now(), attempts = attempts + 1
-                WHERE id = @id AND (status = 7 OR (status = 8 AND (@redelivered OR worker_id = @worker)))
+                WHERE id = @id AND (status = 7 OR (status = 8 AND (@redelivered OR (@retrying AND worker_id = @worker))))
                 RETURNING 1)
             SELECT (SELECT count(*) FROM claimed), (SELECT count(*) FROM executions WHERE id = @id)
             """);
-        command.With("id", id).With("worker", workerId).With("redelivered", redelivered);
+        command.With("id", id).With("worker", workerId).With("redelivered", redelivered).With("retrying", retrying);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         await reader.ReadAsync(ct).ConfigureAwait(false);
         return reader.GetInt64(0) == 1 ? ClaimResult.Claimed : reader.GetInt64(1) == 0 ? ClaimResult.Missing : ClaimResult.AlreadyHandled;
@@ -307,6 +324,75 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         await reader.NextResultAsync(ct).ConfigureAwait(false);
         await reader.ReadAsync(ct).ConfigureAwait(false);
         return (page, reader.GetInt64(0));
+    }
+
+    /// <summary>Notes that every RunScript message of the batch was confirmed by the broker.</summary>
+    public async Task MarkDispatchedAsync(Guid batchId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE batches SET dispatched_at = now() WHERE id = @id AND dispatched_at IS NULL");
+        command.With("id", batchId);
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Batches committed more than <paramref name="grace"/> ago whose messages were never confirmed sent.</summary>
+    public async Task<List<Guid>> UndispatchedBatchesAsync(TimeSpan grace, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT id FROM batches WHERE dispatched_at IS NULL AND NOT cancelled AND created_at < now() - @grace ORDER BY created_at LIMIT 100");
+        command.With("grace", grace);
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>The still-queued jobs of a batch, with their inline content and the batch's limits.</summary>
+    public async Task<List<QueuedJob>> QueuedJobsAsync(Guid batchId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT e.id, e.batch_index, e.script_name, e.version, e.content_hash, e.params, e.caller, c.content, b.limits_json
+            FROM executions e JOIN batches b ON b.id = e.batch_id
+            LEFT JOIN script_contents c ON e.version = '' AND c.content_hash = e.content_hash
+            WHERE e.batch_id = @id AND e.status = 7 ORDER BY e.batch_index
+            """);
+        command.With("id", batchId);
+        var jobs = new List<QueuedJob>();
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var version = reader.GetString(3);
+            jobs.Add(new QueuedJob(reader.GetGuid(0), batchId, reader.GetInt32(1), reader.GetString(2), version.Length == 0 ? null : version,
+                reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetStringOrNull(7), reader.GetStringOrNull(8)));
+        }
+
+        return jobs;
+    }
+
+    /// <summary>
+    /// Ends synchronous runs still RUNNING long after any run may last (the process serving them died):
+    /// they are recorded as ERROR "abandoned" and returned so that their completion can be announced.
+    /// </summary>
+    public async Task<List<Execution>> AbandonStaleRunsAsync(TimeSpan olderThan, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            UPDATE executions SET status = 2, finished_at = now(), error_type = 'abandoned',
+                error_message = 'the process running it stopped before it finished', exit_reason = 'abandoned: its server stopped'
+            WHERE batch_id IS NULL AND status = 8 AND started_at < now() - @age
+            RETURNING {Columns}
+            """);
+        command.With("age", olderThan);
+        var list = new List<Execution>();
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(Read(reader));
+        }
+
+        return list;
     }
 
     /// <summary>The cost estimate recorded when the batch was submitted.</summary>

@@ -5,7 +5,11 @@ namespace ScriptPlatform.Executor.Infrastructure;
 /// <summary>The jobs running in this process, so that a cancel request (from any API replica, by event) can kill them.</summary>
 public sealed class RunningJobs
 {
+    // A cancel can arrive between a job's claim (RUNNING in the log) and its registration here; the
+    // ids it named are remembered for a while so that such a job is killed as soon as it registers.
+    private static readonly TimeSpan TombstoneLifetime = TimeSpan.FromMinutes(10);
     private readonly ConcurrentDictionary<Guid, Entry> _jobs = new();
+    private readonly ConcurrentDictionary<Guid, DateTime> _cancelled = new();
 
     /// <summary>Registers a job; dispose the handle when it ends. Its token fires on <see cref="Cancel"/>.</summary>
     public Handle Register(Guid executionId, Guid? batchId, CancellationToken linked)
@@ -13,12 +17,31 @@ public sealed class RunningJobs
         var source = CancellationTokenSource.CreateLinkedTokenSource(linked);
         var entry = new Entry(batchId, source);
         _jobs[executionId] = entry;
+        if (_cancelled.ContainsKey(executionId) || (batchId is { } b && _cancelled.ContainsKey(b)))
+        {
+            source.Cancel();
+        }
+
         return new Handle(this, executionId, entry);
     }
 
     /// <summary>Cancels the job and/or every job of the batch running here; returns how many were running.</summary>
     public int Cancel(Guid? executionId, Guid? batchId)
     {
+        var now = DateTime.UtcNow;
+        foreach (var (id, at) in _cancelled)
+        {
+            if (now - at > TombstoneLifetime)
+            {
+                _cancelled.TryRemove(id, out _);
+            }
+        }
+
+        foreach (var id in new[] { executionId, batchId }.OfType<Guid>())
+        {
+            _cancelled[id] = now;
+        }
+
         var count = 0;
         foreach (var (id, entry) in _jobs)
         {

@@ -46,7 +46,8 @@ public sealed partial class RunScriptConsumer(
 
     private async Task ConsumeAsync(ConsumeContext<RunScript> context, RunScript job)
     {
-        var claim = await store.TryClaimAsync(job.ExecutionId, runner.WorkerId, context.ReceiveContext.Redelivered, context.CancellationToken).ConfigureAwait(false);
+        var claim = await store.TryClaimAsync(
+            job.ExecutionId, runner.WorkerId, context.ReceiveContext.Redelivered, context.GetRetryAttempt() > 0, context.CancellationToken).ConfigureAwait(false);
         if (claim == ClaimResult.Missing)
         {
             throw new PoisonMessageException($"execution {job.ExecutionId} is not in the execution log");

@@ -23,6 +23,13 @@ public sealed partial class VectorIndexSynchronizer(NpgsqlDataSource dataSource,
     {
         await BackfillAsync(cancellationToken);
         var loaded = await LoadSinceAsync(0, cancellationToken);
+        if (loaded > 10_000)
+        {
+            // Reading every vector left one float[] of garbage per script; compact once now rather
+            // than pause a search later.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
+
         LogLoaded(logger, loaded, semantic.Provider.ModelId, semantic.Index.MemoryBytes / (1024 * 1024));
         _poll = Task.Run(() => PollAsync(_stopping.Token), CancellationToken.None);
     }

@@ -60,7 +60,6 @@ public sealed class ExecutorHost : IAsyncDisposable
             ["ScriptPlatform:Sandbox:Slots"] = "2",
             ["ScriptPlatform:Sandbox:BaseUid"] = NextBaseUid().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ScriptPlatform:Sandbox:KillGraceMilliseconds"] = "100",
-            ["ScriptPlatform:Sandbox:WorkDirectory"] = Path.Combine(Path.GetTempPath(), "scriptplatform-executor-tests"),
             [ExecutorExtensions.RegistryAddressKey] = registry ? platform.Registry.Address : null,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

@@ -7,7 +7,12 @@ public sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private WorkerProcess(Process process) => _process = process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log;
+
+    private WorkerProcess(Process process, System.Collections.Concurrent.ConcurrentQueue<string> log) => (_process, _log) = (process, log);
+
+    /// <summary>What the process logged (warnings and errors), for failure messages.</summary>
+    public string Log => string.Join(Environment.NewLine, _log);
 
     public int Id => _process.Id;
 
@@ -32,14 +37,17 @@ public sealed class WorkerProcess : IAsyncDisposable
         start.Environment["ScriptPlatform__Sandbox__Slots"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment[ScriptPlatform.Executor.Extensions.ExecutorExtensions.RegistryAddressKey.Replace(":", "__", StringComparison.Ordinal)] = platform.Registry.Address;
         start.Environment["ScriptPlatform__Sandbox__BaseUid"] = ExecutorHost.NextBaseUid().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // A fixed folder: a SIGKILLed worker cannot remove a temporary one.
         start.Environment["ScriptPlatform__Sandbox__WorkDirectory"] = Path.Combine(Path.GetTempPath(), "scriptplatform-executor-tests");
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("EXECUTOR_TEST_WORKER_LOG_LEVEL") ?? "Warning";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new WorkerProcess(process);
+        return new WorkerProcess(process, log);
     }
 
     /// <summary>SIGKILL, no goodbye: the broker sees the connection drop and requeues the unacknowledged job.</summary>

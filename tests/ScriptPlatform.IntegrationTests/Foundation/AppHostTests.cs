@@ -28,6 +28,38 @@ public sealed class AppHostTests(PostgresFixture postgres, RabbitMqFixture rabbi
     }
 
     [Fact]
+    public async Task AppHost_starts_the_built_services_healthy_and_stops_them_all_on_SIGTERM()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ports = new Dictionary<string, int> { ["registry"] = FreePort(), ["executor"] = FreePort() };
+        var environment = new Dictionary<string, string> { ["AppHost__InfrastructureOnly"] = "false" };
+        foreach (var (service, port) in ports)
+        {
+            environment[$"AppHost__Services__{service}__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        // Services not under test here stay off so that no default port is taken.
+        environment["AppHost__Services__intent__Enabled"] = "false";
+        environment["AppHost__Services__generation__Enabled"] = "false";
+        await using var run = await AppHostRun.StartAsync(ct, environment);
+
+        using var http = new HttpClient
+        {
+            DefaultRequestVersion = System.Net.HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        foreach (var (service, port) in ports)
+        {
+            Assert.Contains($"{service,-10} http://127.0.0.1:{port}", run.Output);
+            using var health = await http.GetAsync($"http://127.0.0.1:{port}/health", ct);
+            Assert.True(health.IsSuccessStatusCode, $"{service} /health answered {(int)health.StatusCode}");
+        }
+
+        await run.SignalAsync("TERM");
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(90), ct);
+        Assert.Empty(run.ProcessesLeft());
+    }
+
+    [Fact]
     public async Task AppHost_killed_outright_has_its_servers_reaped_by_the_watchdog()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -58,6 +90,13 @@ public sealed class AppHostTests(PostgresFixture postgres, RabbitMqFixture rabbi
         Assert.Contains(rabbitMq.ConnectionString, run.Output);
         // Nothing it started carries its local folder: no server was provisioned.
         Assert.DoesNotContain(run.ProcessesLeft(), p => !p.Contains("ScriptPlatform.AppHost.dll", StringComparison.Ordinal));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class AppHostRun : IAsyncDisposable

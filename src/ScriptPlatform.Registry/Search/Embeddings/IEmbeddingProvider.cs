@@ -16,6 +16,13 @@ public interface IEmbeddingProvider
     Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default);
 }
 
+/// <summary>An embedder with exact (collision-free) feature dimensions whose query weights should follow inverse document frequency.</summary>
+public interface IIdfWeightedEmbedder
+{
+    /// <summary>The half-open range of those dimensions.</summary>
+    (int From, int To) IdfDimensions { get; }
+}
+
 public static class EmbeddingProviderExtensions
 {
     public static async Task<float[]> EmbedOneAsync(this IEmbeddingProvider provider, string text, CancellationToken cancellationToken = default) =>

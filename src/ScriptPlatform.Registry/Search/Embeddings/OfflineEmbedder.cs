@@ -10,7 +10,7 @@ namespace ScriptPlatform.Registry.Search.Embeddings;
 /// and stems carry most, n-grams a little; stop words none and ubiquitous words little; repeated
 /// features grow sub-linearly.
 /// </summary>
-public sealed class OfflineEmbedder(int hashedDimensions = 256) : IEmbeddingProvider
+public sealed class OfflineEmbedder(int hashedDimensions = 256) : IEmbeddingProvider, IIdfWeightedEmbedder
 {
     private const float StemWeight = 1.0f;
     private const float WeakStemWeight = 0.25f;
@@ -23,6 +23,9 @@ public sealed class OfflineEmbedder(int hashedDimensions = 256) : IEmbeddingProv
     public string ModelId => $"offline-hash-v2:{_hashed}+{Lexicon.GroupCount}";
 
     public int Dimensions => _hashed + Lexicon.GroupCount;
+
+    /// <summary>The concept dimensions: exact, so their document frequencies are meaningful.</summary>
+    public (int From, int To) IdfDimensions => (_hashed, Dimensions);
 
     public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
         Task.FromResult(texts.Select(Embed).ToArray());
