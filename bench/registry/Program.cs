@@ -32,7 +32,7 @@ if (args.Contains("--offline-eval"))
     foreach (var distractors in new[] { 0, int.Parse(Arg("--distractors") ?? "0", CultureInfo.InvariantCulture) }.Distinct())
     {
         var all = docs.Concat(SyntheticScripts.Generate(distractors).Select(s => (s.Name, V: embedder.Embed(Text(s.Description, s.Summary))))).ToArray();
-        double found = 0, rr = 0, n = 0;
+        var tally = new QualityTally();
         var idfMode = Arg("--idf") ?? "none";
         var hashed = embedder.Dimensions - 134;
         var df = new double[embedder.Dimensions];
@@ -44,8 +44,9 @@ if (args.Contains("--offline-eval"))
             }
         }
 
-        foreach (var l in set)
+        for (var index = 0; index < set.Count; index++)
         {
+            var l = set[index];
             foreach (var q in l.Queries)
             {
                 var qv = embedder.Embed(q);
@@ -61,9 +62,7 @@ if (args.Contains("--offline-eval"))
 
                 var ranked = all.Select(d => (d.Name, Sim: d.V.Zip(qv, (a, b) => a * b).Sum())).OrderByDescending(x => x.Sim).Take(10).Select(x => x.Name).ToList();
                 var rank = ranked.IndexOf(l.Name) + 1;
-                found += rank is >= 1 and <= 5 ? 1 : 0;
-                rr += rank >= 1 ? 1.0 / rank : 0;
-                n++;
+                tally.Add(index, rank);
                 if (verbose && rank is < 1 or > 5 && distractors == 0)
                 {
                     Console.WriteLine($"  miss '{q}' -> {l.Name} (rank {rank}); got {string.Join(", ", ranked.Take(3))}");
@@ -71,7 +70,9 @@ if (args.Contains("--offline-eval"))
             }
         }
 
-        Console.WriteLine(string.Format(inv, "offline embedder {0}, {1:N0} distractors: Recall@5 {2:F3} MRR@10 {3:F3}", embedder.ModelId, distractors, found / n, rr / n));
+        var r = tally.Result();
+        Console.WriteLine(string.Format(inv, "offline embedder {0}, {1:N0} distractors: dev Recall@5 {2:F3} MRR@10 {3:F3}; held-out {4:F3} / {5:F3}; all {6:F3} / {7:F3}",
+            embedder.ModelId, distractors, r.Dev.Recall, r.Dev.Mrr, r.HeldOut.Recall, r.HeldOut.Mrr, r.Recall, r.Mrr));
     }
 
     return 0;
@@ -84,7 +85,7 @@ var labeled = LabeledScript.Load(Path.Combine(AppContext.BaseDirectory, "labeled
 // ---- 1. Search quality on the labelled set (its own database) -----------------------------------
 var qualityDb = await CreateDatabase(infra.PostgresConnectionString!, "bench_quality");
 var qualityAdmin = await CreateAdminKey(registryDll, qualityDb);
-Dictionary<SearchMode, (double Recall, double Mrr)> quality;
+Dictionary<SearchMode, Quality> quality;
 await using (var registry = await RegistryProcess.StartAsync(registryDll, qualityDb, infra.RabbitMqConnectionString))
 {
     using var channel = GrpcChannel.ForAddress(registry.Address);
@@ -100,11 +101,7 @@ await using (var registry = await RegistryProcess.StartAsync(registryDll, qualit
 
 if (args.Contains("--quality-only"))
 {
-    foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMode.Hybrid })
-    {
-        Console.WriteLine(string.Format(inv, "{0}: Recall@5 {1:F3} MRR@10 {2:F3}", mode, quality[mode].Recall, quality[mode].Mrr));
-    }
-
+    PrintQualitySplits("Search quality on the labelled set", quality);
     return 0;
 }
 
@@ -226,7 +223,10 @@ foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMod
     Console.WriteLine(string.Format(inv, "| {0} | {1:F3} | {2:F3} | {3:F3} | {4:F3} |", mode, quality[mode].Recall, quality[mode].Mrr, qualityAtScale[mode].Recall, qualityAtScale[mode].Mrr));
 }
 
-Console.WriteLine(string.Format(inv, "\nhybrid vs full text only: Recall@5 {0:F2}x, MRR {1:F2}x; hybrid target Recall@5 >= 0.9: {2}",
+Console.WriteLine();
+PrintQualitySplits("Labelled set alone, by split", quality);
+PrintQualitySplits("Among 100k, by split", qualityAtScale);
+Console.WriteLine(string.Format(inv, "hybrid vs full text only: Recall@5 {0:F2}x, MRR {1:F2}x; hybrid target Recall@5 >= 0.9: {2}",
     quality[SearchMode.Hybrid].Recall / Math.Max(quality[SearchMode.FullText].Recall, 1e-9), quality[SearchMode.Hybrid].Mrr / Math.Max(quality[SearchMode.FullText].Mrr, 1e-9),
     quality[SearchMode.Hybrid].Recall >= 0.9 ? "met" : "NOT met"));
 Console.WriteLine();
@@ -268,33 +268,48 @@ static PublishRequest LabeledPublish(LabeledScript s) => new()
     Summary = s.Summary,
 };
 
-static async Task<Dictionary<SearchMode, (double Recall, double Mrr)>> Evaluate(RegistryClient client, List<LabeledScript> labeled, bool verbose)
+static async Task<Dictionary<SearchMode, Quality>> Evaluate(RegistryClient client, List<LabeledScript> labeled, bool verbose)
 {
-    var result = new Dictionary<SearchMode, (double, double)>();
+    var result = new Dictionary<SearchMode, Quality>();
     foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMode.Hybrid })
     {
-        double hits = 0, reciprocal = 0, n = 0;
-        foreach (var s in labeled)
+        var tally = new QualityTally();
+        for (var index = 0; index < labeled.Count; index++)
         {
+            var s = labeled[index];
             foreach (var q in s.Queries)
             {
                 var response = await client.SearchAsync(new SearchRequest { Query = q, Mode = mode, Limit = 10 });
                 var rank = response.Hits.Select(h => h.Script.Name).ToList().IndexOf(s.Name) + 1;
-                hits += rank is >= 1 and <= 5 ? 1 : 0;
                 if (verbose && rank is < 1 or > 5)
                 {
                     Console.WriteLine($"  miss [{mode}] '{q}' -> want {s.Name} (rank {rank}); got {string.Join(", ", response.Hits.Take(3).Select(h => h.Script.Name))}");
                 }
 
-                reciprocal += rank >= 1 ? 1.0 / rank : 0;
-                n++;
+                tally.Add(index, rank);
             }
         }
 
-        result[mode] = (hits / n, reciprocal / n);
+        result[mode] = tally.Result();
     }
 
     return result;
+}
+
+static void PrintQualitySplits(string title, Dictionary<SearchMode, Quality> quality)
+{
+    var inv = CultureInfo.InvariantCulture;
+    Console.WriteLine($"{title} (dev = even script index, held-out = odd; tuning looks at dev only)");
+    Console.WriteLine();
+    Console.WriteLine("| mode | dev Recall@5 | dev MRR@10 | held-out Recall@5 | held-out MRR@10 | all Recall@5 | all MRR@10 |");
+    Console.WriteLine("|---|---|---|---|---|---|---|");
+    foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMode.Hybrid })
+    {
+        var q = quality[mode];
+        Console.WriteLine(string.Format(inv, "| {0} | {1:F3} | {2:F3} | {3:F3} | {4:F3} | {5:F3} | {6:F3} |", mode, q.Dev.Recall, q.Dev.Mrr, q.HeldOut.Recall, q.HeldOut.Mrr, q.Recall, q.Mrr));
+    }
+
+    Console.WriteLine();
 }
 
 static async Task<(double P50, double P99)> Measure(int count, Func<int, Task> call)
