@@ -45,7 +45,8 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         var files = new HarnessFiles(_ownWorkDirectory ?? _options.WorkDirectory, _options.PythonPath);
         _runner = _options.Runtime switch
         {
-            SandboxRuntime.Bubblewrap => new BubblewrapRunner(_options, files, _options.UseCgroups ? SlotCgroups.TryCreate() : null),
+            SandboxRuntime.Bubblewrap => new BubblewrapRunner(_options, files, _options.UseCgroups ? SlotCgroups.TryCreate() : null,
+                Environment.IsPrivilegedProcess ? new SlotNetworkNamespaces(_ownWorkDirectory ?? _options.WorkDirectory) : null),
             SandboxRuntime.Oci => new OciRunner(_options, files),
             _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Runtime, "unknown sandbox runtime"),
         };

@@ -249,7 +249,12 @@ def run_job(job, entry, init, isolated, script_file):
             wait = min(wait, PROCESS_CHECK_SECONDS)
         for fd, _ in poller.poll(None if forced else wait * 1000):
             if fd == pidfd:
-                status = os.waitpid(pid, 0)[1]
+                try:
+                    status = os.waitpid(pid, 0)[1]
+                except ChildProcessError:
+                    # A forced kill's _kill_stragglers reaped it already (as PID 1 it reaps every
+                    # child): the outcome is the forced one, the status only ends the loop.
+                    status = signal.SIGKILL
                 poller.unregister(pidfd)
                 os.close(pidfd)
                 # The job is over: anything it left behind dies now so the pipes reach EOF.

@@ -14,7 +14,11 @@ namespace ScriptPlatform.Sandbox.Runners;
 /// the whole thing started as the slot's own non-root host uid (RLIMIT_NPROC is not enforced for
 /// uid 0, so a fork bomb would run free as root).
 /// </summary>
-internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles files, SlotCgroups? cgroups) : ISandboxRunner
+/// <param name="networkNamespaces">
+/// The slots' persistent network namespaces, when privileged (null otherwise): jobs without network
+/// enter their slot's instead of having bwrap create one per start (see <see cref="SlotNetworkNamespaces"/>).
+/// </param>
+internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles files, SlotCgroups? cgroups, SlotNetworkNamespaces? networkNamespaces) : ISandboxRunner
 {
     // Paths a resolver and TLS client need; bound read-only only for scripts granted network.
     private static readonly string[] NetworkFiles = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/ssl", "/etc/ca-certificates"];
@@ -52,7 +56,11 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
 
     public long OomKills(SandboxSlot slot) => cgroups?.OomKills(slot) ?? 0;
 
-    public void Release(SandboxSlot slot) => cgroups?.Remove(slot);
+    public void Release(SandboxSlot slot)
+    {
+        cgroups?.Remove(slot);
+        networkNamespaces?.Release(slot);
+    }
 
     public async Task TerminateAsync(SandboxSlot slot, string instanceName, CancellationToken ct)
     {
@@ -73,20 +81,32 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
         };
         start.Environment.Clear();
         var args = start.ArgumentList;
-        if (Environment.IsPrivilegedProcess)
-        {
-            start.FileName = "/usr/bin/setpriv";
 
-            // Unprivileged callers (a developer's CLI) run bwrap as themselves; bwrap's PID namespace
-            // still takes every process down with it.
-            var id = slot.Uid.ToString(CultureInfo.InvariantCulture);
-            Add(args, $"--reuid={id}", $"--regid={id}", "--clear-groups", "/usr/bin/bwrap");
+        // Unprivileged callers (a developer's CLI) run bwrap as themselves; bwrap's PID namespace
+        // still takes every process down with it.
+        var id = slot.Uid.ToString(CultureInfo.InvariantCulture);
+        if (Environment.IsPrivilegedProcess && !network && networkNamespaces is not null)
+        {
+            // nsenter joins the slot's persistent, empty network namespace and switches to the slot's
+            // uid and gid (-G also drops supplementary groups) in one exec; bwrap then unshares every
+            // other namespace, as --unshare-all would, but not the network one.
+            start.FileName = "/usr/bin/nsenter";
+            Add(args, $"--net={networkNamespaces.PathFor(slot)}", "-S", id, "-G", id, "/usr/bin/bwrap",
+                "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try");
         }
-
-        args.Add("--unshare-all");
-        if (network)
+        else
         {
-            args.Add("--share-net");
+            if (Environment.IsPrivilegedProcess)
+            {
+                start.FileName = "/usr/bin/setpriv";
+                Add(args, $"--reuid={id}", $"--regid={id}", "--clear-groups", "/usr/bin/bwrap");
+            }
+
+            args.Add("--unshare-all");
+            if (network)
+            {
+                args.Add("--share-net");
+            }
         }
 
         Add(args, "--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns",

@@ -34,6 +34,67 @@ public sealed class AttackTests
     }
 
     [Fact]
+    public async Task An_abstract_unix_socket_bound_on_the_host_is_not_reachable()
+    {
+        // Abstract unix sockets are scoped by network namespace, not by the file system: only the
+        // sandbox's own network namespace keeps it from this one.
+        var name = $"scriptplatform-test-{Guid.NewGuid():N}";
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint("\0" + name));
+        listener.Listen();
+        var script = $$"""
+            import socket
+            def execute(params):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect("\0{{name}}")
+                return "connected"
+            """;
+
+        var result = await RunContainedAsync(script, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(SandboxStatus.Error, result.Status);
+        Assert.Equal("ConnectionRefusedError", result.Error!.Type);
+        Assert.False(listener.Poll(0, SelectMode.SelectRead), "the sandbox reached the host's abstract socket");
+    }
+
+    [Fact]
+    public async Task An_abstract_unix_socket_left_by_one_job_is_gone_for_the_next_job_of_the_slot()
+    {
+        // Successive jobs of a slot share its network namespace; the sweep after each job kills the
+        // process holding the socket, so the name is free again.
+        var name = $"scriptplatform-test-{Guid.NewGuid():N}";
+        var binder = $$"""
+            import os, socket, time
+            def execute(params):
+                if os.fork() == 0:
+                    os.setsid()
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    s.bind("\0{{name}}")
+                    s.listen()
+                    time.sleep(60)
+                    os._exit(0)
+                time.sleep(0.3)
+                return "bound"
+            """;
+        var connector = $$"""
+            import socket
+            def execute(params):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect("\0{{name}}")
+                return "connected"
+            """;
+        await using var sandbox = TestSandboxes.Create();
+
+        var first = await sandbox.RunAsync(new SandboxJob(binder), TestContext.Current.CancellationToken);
+        var second = await sandbox.RunAsync(new SandboxJob(connector), TestContext.Current.CancellationToken);
+
+        Assert.Equal(SandboxStatus.Success, first.Status);
+        Assert.Equal(SandboxStatus.Error, second.Status);
+        Assert.Equal("ConnectionRefusedError", second.Error!.Type);
+        TestSandboxes.AssertNoProcessLeft(sandbox);
+    }
+
+    [Fact]
     public async Task Root_home_and_etc_shadow_do_not_exist_inside()
     {
         const string script = """
