@@ -34,7 +34,7 @@ ensure_system_packages() {
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  local apt=(apt-get install -y --no-install-recommends "${missing[@]}")
+  local apt=(apt-get install -y "${missing[@]}")
   if [ "$(id -u)" -eq 0 ]; then
     log "installing ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
