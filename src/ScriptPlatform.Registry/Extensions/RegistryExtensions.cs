@@ -55,6 +55,8 @@ public static class RegistryExtensions
         else
         {
             services.AddSingleton<IRegistryEvents, MassTransitRegistryEvents>();
+            // Ready only once the consumer's queue is bound, so no ScriptRunCompleted is dropped after start.
+            services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
             services.AddMassTransit(bus =>
             {
                 bus.AddConsumer<ScriptRunCompletedConsumer, ScriptRunCompletedConsumerDefinition>();

@@ -39,6 +39,8 @@ public sealed class MessagingTests(RabbitMqFixture rabbitMq)
                 cfg.ConfigureEndpoints(context);
             });
         });
+        // Publish only once the consumer's queue is bound, or the broker drops the message.
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
         using var host = builder.Build();
         await host.StartAsync(ct);
 
