@@ -99,9 +99,9 @@ public static class RegistryExtensions
 }
 
 /// <summary>Applies the SQL migrations before anything else starts.</summary>
-public sealed class MigrationService(NpgsqlDataSource dataSource) : IHostedService
+public sealed class MigrationService(NpgsqlDataSource dataSource, ILogger<Persistence.MigrationRunner> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Migrator.MigrateAsync(dataSource, cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken) => Migrator.MigrateAsync(dataSource, logger, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
