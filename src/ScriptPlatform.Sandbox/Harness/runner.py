@@ -15,8 +15,8 @@ once, and runs every job in a forked child with its own pipes, a fresh scratch d
 module's state as it was after import. Cold mode is one job per harness; warm mode sends more
 jobs to the same harness, so imports are paid once.
 """
+import _json  # the C half of the json package, see "JSON" below
 import _signal as signal  # the C module: the signal package builds enums we do not need
-import json
 import os
 import select
 import struct
@@ -35,6 +35,46 @@ _proto_out = -1
 _source = ""  # the script's source, for tracebacks
 
 
+# ---- JSON -----------------------------------------------------------------------------------------
+# `import json` pulls in re, enum and functools: about 9 ms of CPU, half of a bare interpreter's
+# start, paid again by every cold job. The package's own C accelerator (_json) does the actual
+# work of json.loads/json.dumps, so the harness drives it directly, with json's defaults.
+
+class _DecoderSettings:
+    """The attributes _json.make_scanner reads from a json.JSONDecoder, as json.loads sets them."""
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}.__getitem__
+
+
+_scan_json = _json.make_scanner(_DecoderSettings())
+
+
+def json_loads(data):
+    text = (data.decode() if isinstance(data, bytes) else data).strip(" \t\n\r")
+    try:
+        value, end = _scan_json(text, 0)
+    except StopIteration:
+        raise ValueError("Expecting a JSON value") from None
+    if end != len(text):
+        raise ValueError(f"Extra data after the JSON value at offset {end}")
+    return value
+
+
+def _not_serialisable(value):
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def json_dumps(value, allow_nan=True):
+    # A fresh encoder per call: its circular-reference markers must not outlive a failed call.
+    encode = _json.make_encoder({}, _not_serialisable, _json.encode_basestring_ascii, None,
+                                ": ", ", ", False, False, allow_nan)
+    return "".join(encode(value, 0))
+
+
 def _read_exact(n):
     buf = bytearray()
     while len(buf) < n:
@@ -51,7 +91,7 @@ def read_frame():
         return None
     (length,) = struct.unpack(">I", header)
     body = _read_exact(length)
-    return None if body is None else json.loads(body)
+    return None if body is None else json_loads(body)
 
 
 def send_frame(kind, payload):
@@ -62,7 +102,7 @@ def send_frame(kind, payload):
 
 
 def send_json(kind, obj):
-    send_frame(kind, json.dumps(obj).encode())
+    send_frame(kind, json_dumps(obj).encode())
 
 
 def _error_info(exc, script_file):
@@ -176,14 +216,14 @@ def child(job, entry, w_out, w_err, w_res, script_file):
         payload = _shape(result)
         payload["outcome"] = "error" if payload["status"] == "error" else "success"
         try:
-            text = json.dumps(payload, allow_nan=False)
+            text = json_dumps(payload, allow_nan=False)
         except (TypeError, ValueError, RecursionError) as exc:
-            text = json.dumps({"outcome": "invalid", "kind": "result_not_serialisable",
+            text = json_dumps({"outcome": "invalid", "kind": "result_not_serialisable",
                                "message": f"the result is not JSON-serialisable: {exc}"})
     except MemoryError:
-        text = json.dumps({"outcome": "killed", "kill_reason": "memory", "message": "out of memory"})
+        text = json_dumps({"outcome": "killed", "kill_reason": "memory", "message": "out of memory"})
     except BaseException as exc:  # SystemExit and KeyboardInterrupt are script errors too
-        text = json.dumps({"outcome": "error", "error": _error_info(exc, script_file)})
+        text = json_dumps({"outcome": "error", "error": _error_info(exc, script_file)})
     sys.stdout.flush()
     sys.stderr.flush()
     data = memoryview(text.encode())
@@ -355,7 +395,7 @@ def main():
             wipe_scratch()  # only between jobs: a cold harness exits right after its one job
         first = False
         result = run_job(job, entry, init, isolated, script_file)
-        send_frame(b"R", result if isinstance(result, bytes) else json.dumps(result).encode())
+        send_frame(b"R", result if isinstance(result, bytes) else json_dumps(result).encode())
 
 
 if __name__ == "__main__":

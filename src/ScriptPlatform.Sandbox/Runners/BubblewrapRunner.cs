@@ -126,14 +126,14 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
         Add(args, "--proc", "/proc", "--dev", "/dev",
             "--size", "1048576", "--tmpfs", "/dev/shm",
             "--size", (limits.TmpfsMb * 1048576L).ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp",
-            "--ro-bind", files.RunnerPath, "/sandbox/runner.py",
+            "--ro-bind", files.CompiledRunnerPath, "/sandbox/runner.pyc",
             "--remount-ro", "/dev", "--remount-ro", "/",
             "--clearenv", "--setenv", "PATH", "/usr/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
             "--chdir", "/tmp", "--seccomp", seccompFd.ToString(CultureInfo.InvariantCulture),
             // The harness is the namespace's PID 1 and reaps orphans itself: one process fewer per
             // start, and when it exits the kernel kills everything left in the namespace.
             "--as-pid-1",
-            options.PythonPath, "-I", "-S", "-B", "/sandbox/runner.py");
+            options.PythonPath, "-I", "-S", "-B", "/sandbox/runner.pyc");
         return start;
     }
 

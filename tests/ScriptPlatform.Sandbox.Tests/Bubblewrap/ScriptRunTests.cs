@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace ScriptPlatform.Sandbox.Tests.Bubblewrap;
 
@@ -84,6 +86,36 @@ public sealed class ScriptRunTests : IAsyncLifetime
         Assert.Equal(42, result.Data!.Value.GetInt32());
     }
 
+
+    [Fact]
+    public async Task Params_and_results_cross_the_harness_exactly_as_the_json_module_would_encode_them()
+    {
+        // The harness drives json's C accelerator itself (see runner.py): the script must see the same
+        // values, and the caller get the same JSON, as json.loads/json.dumps would give.
+        const string script = """
+            import json
+
+            def execute(params):
+                value = {"echo": params, "tuple": (1, 2), "keys": {1: "int", 2.5: "float", None: "none", False: "bool"},
+                         "big": 2 ** 80, "float": 0.1, "text": "é ✓ \"quoted\"\n", "empty": [{}, []]}
+                return {"data": {"value": value, "same_as_json_module": json.dumps(value)}}
+            """;
+        const string paramsJson = """{"name": "Zoë 🙂", "n": -12.5e3, "nested": {"list": [true, false, null]}, "big": 123456789012345678901234567890}""";
+
+        var result = await _sandbox.RunAsync(TestSandboxes.Job(script, paramsJson), TestContext.Current.CancellationToken);
+
+        Assert.Equal(SandboxStatus.Success, result.Status);
+        var data = result.Data!.Value;
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(data.GetProperty("same_as_json_module").GetString()!), JsonNode.Parse(data.GetProperty("value").GetRawText())));
+        var echo = data.GetProperty("value").GetProperty("echo");
+        Assert.Equal("Zoë 🙂", echo.GetProperty("name").GetString());
+        Assert.Equal(-12500.0, echo.GetProperty("n").GetDouble());
+        Assert.Equal("123456789012345678901234567890", echo.GetProperty("big").GetRawText());
+        Assert.Equal(JsonValueKind.Null, echo.GetProperty("nested").GetProperty("list")[2].ValueKind);
+        var keys = data.GetProperty("value").GetProperty("keys");
+        Assert.Equal(["1", "2.5", "null", "false"], keys.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("é ✓ \"quoted\"\n", data.GetProperty("value").GetProperty("text").GetString());
+    }
     [Fact]
     public async Task A_raised_exception_is_an_error_with_type_message_and_a_traceback_of_the_script()
     {
