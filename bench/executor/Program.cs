@@ -35,16 +35,32 @@ const string BareDriver = """
     exec(compile(source, "script.py", "exec"), scope)
     print(json.dumps(scope["execute"](params)))
     """;
+// A reference only: the same driver on json's C accelerator, as the sandbox harness does it. It shows
+// how much of the baseline is `import json` (re, enum, functools), which the harness no longer pays.
+const string LeanBareDriver = """
+    import _json, sys
+
+    class Settings:
+        strict, object_hook, object_pairs_hook, parse_float, parse_int, parse_constant = True, None, None, float, int, None
+
+    source, params = _json.make_scanner(Settings())(sys.stdin.read().strip(), 0)[0]
+    scope = {}
+    exec(compile(source, "script.py", "exec"), scope)
+    print("".join(_json.make_encoder({}, None, _json.encode_basestring_ascii, None, ": ", ", ", False, False, True)(scope["execute"](params), 0)))
+    """;
 var paramSets = Enumerable.Range(0, jobs).Select(i => $$"""{"a": {{i}}, "b": 1}""").ToList();
 
 Console.Error.WriteLine("starting Postgres and RabbitMQ ...");
 await using var infrastructure = await LocalInfrastructure.StartAsync();
 
 // 1. Bare: 2 parallel workers, one python3 process per job (no sandbox, no queue, no log).
-async Task Bare(string paramsJson)
+Task Bare(string paramsJson) => RunBare(BareDriver, paramsJson);
+Task LeanBare(string paramsJson) => RunBare(LeanBareDriver, paramsJson);
+
+async Task RunBare(string driver, string paramsJson)
 {
     var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-    foreach (var arg in new[] { "-I", "-S", "-B", "-c", BareDriver })
+    foreach (var arg in new[] { "-I", "-S", "-B", "-c", driver })
     {
         start.ArgumentList.Add(arg);
     }
@@ -101,18 +117,20 @@ async Task<(double Seconds, Batch Batch)> BatchSeconds(ExecutorClient client, in
 await using var coldHost = await Host.StartAsync(infrastructure, warm: false, baseUid: 64800);
 await using var warmHost = await Host.StartAsync(infrastructure, warm: true, baseUid: 64816);
 await ParallelSeconds(20, Bare); // page cache, JIT
+await ParallelSeconds(20, LeanBare);
 await ParallelSeconds(20, Sandboxed);
 await BatchSeconds(coldHost.Client, 20);
 await BatchSeconds(warmHost.Client, 20);
 
 const int Rounds = 4;
-double bare = 0, sandboxAlone = 0, cold = 0, warm = 0;
+double bare = 0, leanBare = 0, sandboxAlone = 0, cold = 0, warm = 0;
 int coldOk = 0, warmOk = 0;
 for (var round = 0; round < Rounds; round++)
 {
     var count = jobs / Rounds + (round < jobs % Rounds ? 1 : 0);
     Console.Error.WriteLine($"round {round + 1}/{Rounds}: {count} jobs each bare, sandbox alone, cold batch, warm batch ...");
     bare += await ParallelSeconds(count, Bare);
+    leanBare += await ParallelSeconds(count, LeanBare);
     sandboxAlone += await ParallelSeconds(count, Sandboxed);
     var (coldSeconds, coldBatch) = await BatchSeconds(coldHost.Client, count);
     var (warmSeconds, warmBatch) = await BatchSeconds(warmHost.Client, count);
@@ -161,10 +179,12 @@ Console.WriteLine();
 Console.WriteLine("| throughput                                   | seconds | jobs/s | vs bare | target        |");
 Console.WriteLine("|----------------------------------------------|--------:|-------:|--------:|---------------|");
 Console.WriteLine($"| bare python3, 2 parallel processes (baseline) | {F(bare),7} | {F(bareRate),6} |   1.00x |               |");
+Console.WriteLine($"| bare python3, lean driver (no json import)   | {F(leanBare),7} | {F(jobs / leanBare),6} | {jobs / leanBare / bareRate,6:0.00}x | (reference)   |");
 Console.WriteLine($"| sandbox alone, 2 slots (no queue, no log)    | {F(sandboxAlone),7} | {F(jobs / sandboxAlone),6} | {jobs / sandboxAlone / bareRate,6:0.00}x | (reference)   |");
 Console.WriteLine($"| batch via RabbitMQ, cold sandboxes           | {F(cold),7} | {F(coldRate),6} | {coldRate / bareRate,6:0.00}x | >= 0.70x: {(coldRate >= 0.7 * bareRate ? "met" : "NOT met")} |");
 Console.WriteLine($"| batch via RabbitMQ, warm mode                | {F(warm),7} | {F(warmRate),6} | {warmRate / bareRate,6:0.00}x | gain {warmRate / coldRate:0.00}x cold |");
 Console.WriteLine();
+Console.WriteLine($"cold batch vs the lean bare driver: {coldRate / (jobs / leanBare):0.00}x (the whole platform's cost over the least a bare run can cost)");
 Console.WriteLine($"cold batch vs the sandbox alone: {coldRate / (jobs / sandboxAlone):0.00}x (the Executor's own share of the cost)");
 Console.WriteLine($"batches: cold {coldOk}/{jobs} succeeded, warm {warmOk}/{jobs} succeeded; {Rounds} interleaved rounds");
 Console.WriteLine();

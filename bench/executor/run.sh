@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Executor benchmark, one run, ratios from the same run (needs root: per-slot sandbox uids):
 #   1. 2,000 trivial jobs through RabbitMQ with 2 sandbox slots vs the same jobs run bare by 2 parallel python3 processes
+#      (and, for reference, bare with a lean driver that skips `import json`, as the sandbox harness does)
 #   2. the same batch with warm mode on
 #   3. synchronous Run over gRPC: p50 latency vs the sandbox's own time for the same job
 # Starts its own Postgres and RabbitMQ.   bench/executor/run.sh [jobs] [sync runs]   (default 2000 200)
