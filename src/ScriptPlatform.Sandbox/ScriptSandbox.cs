@@ -77,10 +77,10 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
             return new SandboxResult { Status = SandboxStatus.Invalid, Error = new SandboxError(kind, ex.Message), ExitReason = "rejected before running", Duration = clock.Elapsed };
         }
 
-        var network = metadata.Network && _options.AllowNetwork;
+        var network = metadata.Network && _options.AllowNetwork && job.Limits?.Network != false;
         if (metadata.Network && !network)
         {
-            LogNetworkDenied(job.ScriptName);
+            LogNetworkDenied(job.ScriptName, _options.AllowNetwork ? "the caller withholds it" : "operator policy denies it");
         }
 
         SandboxSlot slot;
@@ -313,8 +313,8 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Script {Script} declares network access but operator policy denies it; it runs without network")]
-    private partial void LogNetworkDenied(string script);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Script {Script} declares network access but {Why}; it runs without network")]
+    private partial void LogNetworkDenied(string script, string why);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Script {Script} {Version} in slot {Slot}: {Status} ({ExitReason}) in {ElapsedMs} ms")]
     private partial void LogFinished(string script, string version, int slot, SandboxStatus status, string exitReason, long elapsedMs);

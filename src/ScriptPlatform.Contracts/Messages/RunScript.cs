@@ -41,12 +41,15 @@ public sealed record RunScript(
 /// <param name="MemoryBytes">Address-space limit.</param>
 /// <param name="MaxProcesses">Process/thread limit.</param>
 /// <param name="MaxOutputBytes">Cap on captured stdout + stderr.</param>
-/// <param name="Network">Ask for network (granted only if declared by the script and allowed by policy).</param>
+/// <param name="Network">
+/// Network access: granted only if declared by the script and allowed by policy; false withholds it
+/// even then; null lets the script's declaration decide.
+/// </param>
 /// <param name="TmpBytes">Size of the writable scratch /tmp.</param>
 public sealed record RunLimits(
     TimeSpan? Timeout = null,
     long? MemoryBytes = null,
     int? MaxProcesses = null,
     long? MaxOutputBytes = null,
-    bool Network = false,
+    bool? Network = null,
     long? TmpBytes = null);

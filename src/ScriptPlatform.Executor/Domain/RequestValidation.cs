@@ -92,12 +92,13 @@ public static partial class RequestValidation
             throw new RpcException(StatusCode.InvalidArgument, "limits must not be negative.");
         }
 
-        return ToOverrides(limits.Timeout?.ToTimeSpan(), limits.MemoryBytes, limits.MaxProcesses, limits.MaxOutputBytes, limits.TmpBytes);
+        return ToOverrides(limits.Timeout?.ToTimeSpan(), limits.MemoryBytes, limits.MaxProcesses, limits.MaxOutputBytes, limits.TmpBytes,
+            limits.HasNetwork ? limits.Network : null);
     }
 
     /// <summary>Message limits → sandbox overrides.</summary>
     public static LimitOverrides? Limits(Contracts.Messages.RunLimits? limits) =>
-        limits is null ? null : ToOverrides(limits.Timeout, limits.MemoryBytes ?? 0, limits.MaxProcesses ?? 0, limits.MaxOutputBytes ?? 0, limits.TmpBytes ?? 0);
+        limits is null ? null : ToOverrides(limits.Timeout, limits.MemoryBytes ?? 0, limits.MaxProcesses ?? 0, limits.MaxOutputBytes ?? 0, limits.TmpBytes ?? 0, limits.Network);
 
     /// <summary>Proto limits → message limits.</summary>
     public static Contracts.Messages.RunLimits? ToMessage(Limits? limits) =>
@@ -106,10 +107,10 @@ public static partial class RequestValidation
             limits.MemoryBytes > 0 ? limits.MemoryBytes : null,
             limits.MaxProcesses > 0 ? limits.MaxProcesses : null,
             limits.MaxOutputBytes > 0 ? limits.MaxOutputBytes : null,
-            limits.Network,
+            limits.HasNetwork ? limits.Network : null,
             limits.TmpBytes > 0 ? limits.TmpBytes : null);
 
-    private static LimitOverrides? ToOverrides(TimeSpan? timeout, long memoryBytes, int processes, long outputBytes, long tmpBytes)
+    private static LimitOverrides? ToOverrides(TimeSpan? timeout, long memoryBytes, int processes, long outputBytes, long tmpBytes, bool? network)
     {
         var overrides = new LimitOverrides
         {
@@ -119,6 +120,7 @@ public static partial class RequestValidation
             Processes = processes > 0 ? processes : null,
             OutputKb = outputBytes > 0 ? (int)Math.Max(1, outputBytes / 1024) : null,
             TmpfsMb = tmpBytes > 0 ? (int)Math.Max(1, tmpBytes / (1024 * 1024)) : null,
+            Network = network,
         };
         return overrides == new LimitOverrides() ? null : overrides;
     }

@@ -49,4 +49,10 @@ public sealed record LimitOverrides
     public int? OpenFiles { get; init; }
 
     public int? FileSizeMb { get; init; }
+
+    /// <summary>
+    /// false withholds network from a script that declares it; null or true leave it to the script's
+    /// declaration and the operator's policy (a caller can narrow access, never widen it).
+    /// </summary>
+    public bool? Network { get; init; }
 }

@@ -356,7 +356,7 @@ public sealed class AttackTests
     }
 
     [Fact]
-    public async Task Network_is_granted_only_when_the_script_declares_it_and_the_operator_allows_it()
+    public async Task Network_is_granted_only_when_the_script_declares_it_the_operator_allows_it_and_the_caller_does_not_withhold_it()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -376,9 +376,11 @@ public sealed class AttackTests
         await using var allowed = TestSandboxes.Create(configure: o => o.AllowNetwork = true);
         var withoutPolicy = await denied.RunAsync(new SandboxJob(script), TestContext.Current.CancellationToken);
         var withPolicy = await allowed.RunAsync(new SandboxJob(script), TestContext.Current.CancellationToken);
+        var withheld = await allowed.RunAsync(new SandboxJob(script) { Limits = new LimitOverrides { Network = false } }, TestContext.Current.CancellationToken);
 
         Assert.Equal(SandboxStatus.Error, withoutPolicy.Status);
         Assert.Equal(SandboxStatus.Success, withPolicy.Status);
+        Assert.Equal((SandboxStatus.Error, "PermissionError"), (withheld.Status, withheld.Error!.Type));
         TestSandboxes.AssertNoProcessLeft(denied);
         TestSandboxes.AssertNoProcessLeft(allowed);
     }
