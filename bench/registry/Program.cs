@@ -34,7 +34,7 @@ if (args.Contains("--offline-eval"))
         var all = docs.Concat(SyntheticScripts.Generate(distractors).Select(s => (s.Name, V: embedder.Embed(Text(s.Description, s.Summary))))).ToArray();
         var tally = new QualityTally();
         var idfMode = Arg("--idf") ?? "none";
-        var hashed = embedder.Dimensions - 134;
+        var hashed = embedder.IdfDimensions.From;
         var df = new double[embedder.Dimensions];
         foreach (var d in all)
         {

@@ -45,4 +45,12 @@ public class OfflineEmbedderTests
     [Fact]
     public void Identifiers_in_snake_and_camel_case_are_split_into_words() =>
         Assert.True(Cosine("parseCsvFile", "parse csv file") > 0.9 && Cosine("parse_csv_file", "parse csv file") > 0.9);
+
+    [Fact]
+    public void Two_words_meet_their_closed_compound()
+    {
+        var compound = Cosine("rename every file name in a folder", "change filenames");
+        var unrelated = Cosine("rename every file name in a folder", "change temperatures");
+        Assert.True(compound > unrelated + 0.1, $"compound {compound:F3} vs unrelated {unrelated:F3}");
+    }
 }
