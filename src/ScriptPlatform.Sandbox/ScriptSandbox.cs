@@ -162,7 +162,7 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         // and the harness may never read them (it failed to load, or hangs in import).
         var sending = SendAndCloseAsync(session, [init, request]);
         var outcome = await run.AwaitAsync(session, HarnessProtocol.Load, deadline.Token, ct).ConfigureAwait(false);
-        if (IsLoaded(outcome))
+        if (ResultMapper.IsLoaded(outcome))
         {
             outcome.Payload!.Dispose();
             outcome = await run.AwaitAsync(session, HarnessProtocol.Result, deadline.Token, ct).ConfigureAwait(false);
@@ -205,7 +205,7 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
             }
 
             var loaded = await run.AwaitAsync(session, HarnessProtocol.Load, deadline.Token, ct).ConfigureAwait(false);
-            if (!IsLoaded(loaded))
+            if (!ResultMapper.IsLoaded(loaded))
             {
                 await session.DisposeAsync().ConfigureAwait(false);
                 return loaded;
@@ -234,9 +234,6 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
 
         return outcome;
     }
-
-    private static bool IsLoaded(Supervised loaded) =>
-        loaded.Verdict == Verdict.Frame && loaded.Payload!.RootElement.GetProperty("outcome").GetString() == "ok";
 
     private static async Task SendAndCloseAsync(HarnessSession session, byte[][] frames)
     {

@@ -32,7 +32,11 @@ internal sealed class HarnessFiles(string workDirectory, string hostPython)
         File.SetUnixFileMode(workDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         RunnerPath = await ExtractAsync("runner.py", ct).ConfigureAwait(false);
+    }
 
+    /// <summary>Writes <see cref="CompiledRunnerPath"/> (after <see cref="WriteRunnerAsync"/>), for runners using the host's interpreter.</summary>
+    public async Task WriteCompiledRunnerAsync(CancellationToken ct)
+    {
         // Compiled on every start, not cached by name: bytecode is only valid for the interpreter
         // version that wrote it, and the host's python3 may have been upgraded since. Unchecked: a
         // .pyc run as the main script is never compared with its source anyway.

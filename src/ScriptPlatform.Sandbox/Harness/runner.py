@@ -85,13 +85,23 @@ def _read_exact(n):
     return bytes(buf)
 
 
+class UnreadableFrame(Exception):
+    """A whole frame arrived but Python cannot decode it (for example an integer beyond Python's
+    4,300-digit limit, which the host's JSON parser accepts). The stream stays in step."""
+
+
 def read_frame():
     header = _read_exact(4)
     if header is None:
         return None
     (length,) = struct.unpack(">I", header)
     body = _read_exact(length)
-    return None if body is None else json_loads(body)
+    if body is None:
+        return None
+    try:
+        return json_loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise UnreadableFrame(str(exc)) from None
 
 
 def send_frame(kind, payload):
@@ -378,7 +388,11 @@ def main():
     # takes the whole namespace down with us.
     signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
     isolated = _isolated()
-    init = read_frame()
+    try:
+        init = read_frame()
+    except UnreadableFrame as exc:
+        send_json(b"L", {"outcome": "invalid", "kind": "invalid_script", "message": f"the script cannot be decoded: {exc}"})
+        return
     if init is None:
         return
     apply_rlimits(init.get("rlimits", {}))
@@ -390,7 +404,14 @@ def main():
         return
     script_file = "/sandbox/" + init.get("filename", "script.py")
     first = True
-    while (job := read_frame()) is not None:
+    while True:
+        try:
+            job = read_frame()
+        except UnreadableFrame as exc:
+            send_json(b"R", {"outcome": "invalid", "kind": "invalid_params", "message": f"params cannot be decoded by Python: {exc}"})
+            continue
+        if job is None:
+            break
         if isolated and not first:
             wipe_scratch()  # only between jobs: a cold harness exits right after its one job
         first = False

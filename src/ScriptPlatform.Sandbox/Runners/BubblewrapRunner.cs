@@ -26,6 +26,7 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
     public async Task PrepareAsync(CancellationToken ct)
     {
         await files.WriteRunnerAsync(ct).ConfigureAwait(false);
+        await files.WriteCompiledRunnerAsync(ct).ConfigureAwait(false);
         await files.WriteSeccompFiltersAsync(ct).ConfigureAwait(false);
     }
 

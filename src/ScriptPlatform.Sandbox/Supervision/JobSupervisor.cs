@@ -22,6 +22,12 @@ internal enum Verdict
 
     /// <summary>The harness went away without the frame (crash, killed from inside, protocol violation).</summary>
     Gone,
+
+    /// <summary>
+    /// The frame arrived but is not JSON we can read (the script wrote to its result channel itself,
+    /// or nested its result deeper than <see cref="JobSupervisor.MaxResultDepth"/>); the harness is intact.
+    /// </summary>
+    Unreadable,
 }
 
 internal sealed record Supervised(Verdict Verdict, JsonDocument? Payload = null, string? Detail = null);
@@ -32,6 +38,9 @@ internal sealed record Supervised(Verdict Verdict, JsonDocument? Payload = null,
 /// </summary>
 internal static class JobSupervisor
 {
+    /// <summary>Deepest nesting of a result we accept: System.Text.Json's default, as every reader downstream uses it.</summary>
+    public const int MaxResultDepth = 64;
+
     // How often the slot's OOM kill counter is read while a job runs.
     private static readonly TimeSpan OomPollInterval = TimeSpan.FromMilliseconds(100);
 
@@ -76,7 +85,7 @@ internal static class JobSupervisor
                 }
                 else if (frame.Kind == wanted && tripped == 0)
                 {
-                    return new Supervised(Verdict.Frame, JsonDocument.Parse(frame.Payload));
+                    return Read(frame.Payload);
                 }
                 else if (tripped == 0)
                 {
@@ -85,7 +94,7 @@ internal static class JobSupervisor
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or JsonException or IOException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
         {
             detail = $"harness protocol error: {ex.Message}";
         }
@@ -93,5 +102,17 @@ internal static class JobSupervisor
         // Whatever ended the stream, nothing of this sandbox may outlive it.
         await session.StopAsync().ConfigureAwait(false);
         return tripped == 0 ? new Supervised(Verdict.Gone, Detail: detail) : new Supervised((Verdict)tripped);
+    }
+
+    private static Supervised Read(ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            return new Supervised(Verdict.Frame, JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = MaxResultDepth }));
+        }
+        catch (JsonException ex)
+        {
+            return new Supervised(Verdict.Unreadable, Detail: ex.Message);
+        }
     }
 }

@@ -4,7 +4,11 @@ using ScriptPlatform.Sandbox.Metadata;
 
 namespace ScriptPlatform.Sandbox.Supervision;
 
-/// <summary>Turns what the supervisor saw (a harness frame or a verdict of its own) into a <see cref="SandboxResult"/>.</summary>
+/// <summary>
+/// Turns what the supervisor saw (a harness frame or a verdict of its own) into a <see cref="SandboxResult"/>.
+/// Total: the frame's content is shaped by the script (its strings, or bytes it wrote to its result
+/// channel itself), so nothing in it may make mapping throw.
+/// </summary>
 internal static class ResultMapper
 {
     public static SandboxResult Map(Supervised outcome, ScriptMetadata metadata, ResourceLimits limits)
@@ -12,7 +16,8 @@ internal static class ResultMapper
         using var payload = outcome.Payload;
         return outcome.Verdict switch
         {
-            Verdict.Frame => FromHarness(payload!.RootElement, metadata),
+            Verdict.Frame => FromFrame(payload!.RootElement, metadata),
+            Verdict.Unreadable => NotReadable(outcome.Detail ?? "not JSON"),
             Verdict.Timeout => new SandboxResult
             {
                 Status = SandboxStatus.Timeout,
@@ -37,9 +42,34 @@ internal static class ResultMapper
         };
     }
 
-    private static SandboxResult FromHarness(JsonElement root, ScriptMetadata metadata)
+    /// <summary>True when the harness's load frame says the script imported and has an entry point.</summary>
+    public static bool IsLoaded(Supervised loaded) =>
+        loaded.Verdict == Verdict.Frame && loaded.Payload!.RootElement is { ValueKind: JsonValueKind.Object } root
+        && root.TryGetProperty("outcome", out var outcome) && outcome.ValueKind == JsonValueKind.String && outcome.ValueEquals("ok");
+
+    private static SandboxResult FromFrame(JsonElement root, ScriptMetadata metadata)
     {
-        var outcome = root.GetProperty("outcome").GetString();
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("outcome", out var outcome) || outcome.ValueKind != JsonValueKind.String)
+        {
+            return Protocol("the result frame has no outcome");
+        }
+
+        try
+        {
+            var result = FromHarness(outcome.GetString(), root, metadata);
+            return result.Status == SandboxStatus.Success && (!IsValidText(result.Data) || !IsValidText(result.Metadata))
+                ? NotReadable("it contains a lone UTF-16 surrogate, which is not valid Unicode text")
+                : result;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            // A frame of the right shape with values of the wrong kinds: the script forged it.
+            return Protocol($"the result frame is malformed: {ex.Message}");
+        }
+    }
+
+    private static SandboxResult FromHarness(string? outcome, JsonElement root, ScriptMetadata metadata)
+    {
         var message = Text(root, "message");
         switch (outcome)
         {
@@ -47,7 +77,7 @@ internal static class ResultMapper
             case "error" when !root.TryGetProperty("error", out _):
                 var data = Element(root, "data");
                 var meta = Element(root, "metadata");
-                var rows = meta is { ValueKind: JsonValueKind.Object } m && m.TryGetProperty("rows_processed", out var r) && r.TryGetInt64(out var n) ? n : (long?)null;
+                var rows = meta is { ValueKind: JsonValueKind.Object } m && m.TryGetProperty("rows_processed", out var r) && r.ValueKind == JsonValueKind.Number && r.TryGetInt64(out var n) ? n : (long?)null;
                 var failed = outcome == "error";
                 return new SandboxResult
                 {
@@ -65,7 +95,9 @@ internal static class ResultMapper
                 return new SandboxResult
                 {
                     Status = SandboxStatus.Error,
-                    Error = new SandboxError(Text(error, "type") ?? "Exception", Text(error, "message") ?? "", Text(error, "traceback")),
+                    Error = error.ValueKind == JsonValueKind.Object
+                        ? new SandboxError(Text(error, "type") ?? "Exception", Text(error, "message") ?? "", Text(error, "traceback"))
+                        : new SandboxError("Exception", StringOf(error)),
                     ExitReason = "the script raised an exception",
                 };
             case "invalid":
@@ -95,9 +127,19 @@ internal static class ResultMapper
             case "timeout":
                 return new SandboxResult { Status = SandboxStatus.Timeout, Error = new SandboxError("timeout", message ?? "timeout"), ExitReason = message ?? "timeout" };
             default:
-                return new SandboxResult { Status = SandboxStatus.Error, Error = new SandboxError("sandbox_protocol", $"unknown outcome '{outcome}'"), ExitReason = "protocol error" };
+                return Protocol($"unknown outcome '{outcome}'");
         }
     }
+
+    private static SandboxResult Protocol(string message) =>
+        new() { Status = SandboxStatus.Error, Error = new SandboxError("sandbox_protocol", message), ExitReason = "protocol error" };
+
+    private static SandboxResult NotReadable(string why) => new()
+    {
+        Status = SandboxStatus.Invalid,
+        Error = new SandboxError("result_not_serialisable", $"the script's result cannot be read: {why}"),
+        ExitReason = "the result is not readable JSON",
+    };
 
     /// <summary>The kernel killed a process of the job for the slot's memory limit.</summary>
     public static SandboxResult MemoryExceeded(ResourceLimits limits) => new()
@@ -109,23 +151,21 @@ internal static class ResultMapper
     };
 
     private static string ScriptErrorMessage(JsonElement root) =>
-        root.TryGetProperty("script_error", out var e)
-            ? e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()
-            : "the script returned status \"error\"";
+        root.TryGetProperty("script_error", out var e) ? StringOf(e) : "the script returned status \"error\"";
 
     // Seed behaviour: a script may report its own cost; otherwise cost_per_unit × units processed.
     private static decimal? Cost(JsonElement? meta, long? rows, ScriptMetadata metadata)
     {
         if (meta is { ValueKind: JsonValueKind.Object } m)
         {
-            if (m.TryGetProperty("cost", out var cost) && cost.TryGetDecimal(out var reported))
+            if (m.TryGetProperty("cost", out var cost) && cost.ValueKind == JsonValueKind.Number && cost.TryGetDecimal(out var reported))
             {
                 return reported;
             }
 
             if (metadata.CostPerUnit is { } perUnit)
             {
-                var units = m.TryGetProperty("units", out var u) && u.TryGetDecimal(out var declared) ? declared : rows ?? 1;
+                var units = m.TryGetProperty("units", out var u) && u.ValueKind == JsonValueKind.Number && u.TryGetDecimal(out var declared) ? declared : rows ?? 1;
                 return perUnit * units;
             }
         }
@@ -137,7 +177,63 @@ internal static class ResultMapper
         root.TryGetProperty(name, out var value) ? value.Clone() : null;
 
     private static string? Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()
-            : null;
+        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? StringOf(value) : null;
+
+    /// <summary>A string's text, or the JSON of anything else. Python lets a script put lone surrogates in
+    /// its strings (GetString refuses those): they are kept in their escaped JSON form.</summary>
+    private static string StringOf(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            try
+            {
+                return value.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                return value.GetRawText()[1..^1];
+            }
+        }
+
+        return value.GetRawText();
+    }
+
+    /// <summary>False when a string or property name holds a lone surrogate (JSON allows the escape; Unicode text does not).</summary>
+    private static bool IsValidText(JsonElement? element)
+    {
+        try
+        {
+            Visit(element);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        static void Visit(JsonElement? element)
+        {
+            switch (element?.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.Value.GetString();
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.Value.EnumerateArray())
+                    {
+                        Visit(item);
+                    }
+
+                    break;
+                case JsonValueKind.Object:
+                    foreach (var property in element.Value.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Visit(property.Value);
+                    }
+
+                    break;
+            }
+        }
+    }
 }

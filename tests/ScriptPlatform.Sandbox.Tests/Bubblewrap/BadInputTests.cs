@@ -54,6 +54,9 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData("return {'data': {1, 2}}", "set")]
     [InlineData("return {'data': float('nan')}", "Out of range float")]
     [InlineData("return object()", "object")]
+    [InlineData("return {'data': chr(0xD800)}", "lone UTF-16 surrogate")]
+    [InlineData("x = []\n    for _ in range(100): x = [x]\n    return x", "depth")]
+    [InlineData("import os\n    os.write(3, b'not json')\n    os._exit(0)", "cannot be read")]
     public async Task A_result_that_is_not_json_serialisable_is_invalid(string body, string mentions)
     {
         var result = await RunAsync($"def execute(params):\n    {body}\n");
@@ -61,6 +64,63 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(SandboxStatus.Invalid, result.Status);
         Assert.Equal("result_not_serialisable", result.Error!.Type);
         Assert.Contains(mentions, result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("b'{\"outcome\": 1}'", "no outcome")]
+    [InlineData("b'[1]'", "no outcome")]
+    [InlineData("b'{\"outcome\": \"error\", \"error\": [1]}'", null)]
+    public async Task A_result_frame_forged_by_the_script_is_reported_not_thrown(string frame, string? mentions)
+    {
+        var result = await RunAsync($"import os\ndef execute(params):\n    os.write(3, {frame})\n    os._exit(0)\n");
+
+        Assert.Equal(SandboxStatus.Error, result.Status);
+        if (mentions is not null)
+        {
+            Assert.Equal("sandbox_protocol", result.Error!.Type);
+            Assert.Contains(mentions, result.Error.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal("[1]", result.Error!.Message);
+        }
+    }
+
+    [Fact]
+    public async Task Metadata_of_the_wrong_kinds_is_ignored_not_fatal()
+    {
+        var result = await RunAsync("def execute(params):\n    return {'status': 'success', 'data': 1, 'metadata': {'cost': 'free', 'rows_processed': '5', 'units': []}}\n");
+
+        Assert.Equal(SandboxStatus.Success, result.Status);
+        Assert.Null(result.RowsProcessed);
+        Assert.Null(result.Cost);
+    }
+
+    [Fact]
+    public async Task An_exception_message_with_a_lone_surrogate_is_an_error_with_the_escaped_text()
+    {
+        var result = await RunAsync("def execute(params):\n    raise ValueError('bad ' + chr(0xD800))\n");
+
+        Assert.Equal(SandboxStatus.Error, result.Status);
+        Assert.Equal("ValueError", result.Error!.Type);
+        Assert.Equal("bad \\ud800", result.Error.Message);
+    }
+
+    [Fact]
+    public async Task Params_python_cannot_decode_are_invalid_and_the_warm_worker_keeps_serving()
+    {
+        // Valid JSON (the host accepts it) that Python refuses: more than 4,300 digits in one integer.
+        var huge = $$"""{"n": {{new string('7', 5000)}}}""";
+        var job = TestSandboxes.Job(Echo, huge) with { Warm = true };
+
+        var refused = await _sandbox.RunAsync(job, TestContext.Current.CancellationToken);
+        var next = await _sandbox.RunAsync(job with { ParamsJson = """{"n": 1}""" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(SandboxStatus.Invalid, refused.Status);
+        Assert.Equal("invalid_params", refused.Error!.Type);
+        Assert.Contains("cannot be decoded by Python", refused.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(SandboxStatus.Success, next.Status);
+        Assert.Equal(1, next.Data!.Value.GetProperty("n").GetInt32());
     }
 
     [Fact]
