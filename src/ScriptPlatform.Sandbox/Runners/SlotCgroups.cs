@@ -85,12 +85,17 @@ internal sealed class SlotCgroups
     {
         Directory.CreateDirectory(MemoryDir(slot));
         Directory.CreateDirectory(PidsDir(slot));
-        var bytes = (limits.MemoryMb * (1L << 20)).ToString(CultureInfo.InvariantCulture);
-        File.WriteAllText(Path.Combine(MemoryDir(slot), "memory.limit_in_bytes"), bytes);
+        var bytes = limits.MemoryMb * (1L << 20);
+        var memory = Path.Combine(MemoryDir(slot), "memory.limit_in_bytes");
         var swap = Path.Combine(MemoryDir(slot), "memory.memsw.limit_in_bytes");
-        if (File.Exists(swap))
+        // The kernel keeps memory <= memory+swap at every write (EINVAL otherwise): a rising limit
+        // sets memory+swap first, a falling one memory first.
+        var order = File.Exists(swap)
+            ? bytes > long.Parse(File.ReadAllText(swap).AsSpan().Trim(), CultureInfo.InvariantCulture) ? new[] { swap, memory } : [memory, swap]
+            : [memory];
+        foreach (var file in order)
         {
-            File.WriteAllText(swap, bytes);
+            File.WriteAllText(file, bytes.ToString(CultureInfo.InvariantCulture));
         }
 
         // A little above RLIMIT_NPROC, which fires first and is what the harness reports; this

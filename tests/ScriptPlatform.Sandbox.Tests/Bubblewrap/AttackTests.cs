@@ -203,6 +203,26 @@ public sealed class AttackTests
     }
 
     [Fact]
+    public async Task A_slots_memory_limit_can_rise_and_fall_between_jobs()
+    {
+        // cgroup v1 refuses a memory limit above the memory+swap limit (EINVAL), so raising both
+        // must raise memory+swap first, and lowering must lower memory first.
+        await using var sandbox = TestSandboxes.Create(slots: 1);
+        var results = new List<SandboxResult>();
+        foreach (var memoryMb in new[] { 256, 4096, 256, 2048 })
+        {
+            results.Add(await sandbox.RunAsync(new SandboxJob("import resource\ndef execute(params):\n    return resource.getrlimit(resource.RLIMIT_AS)[0] >> 20\n")
+            {
+                Limits = new LimitOverrides { MemoryMb = memoryMb },
+            }, TestContext.Current.CancellationToken));
+        }
+
+        Assert.All(results, r => Assert.Equal(SandboxStatus.Success, r.Status));
+        Assert.Equal([256, 4096, 256, 2048], results.Select(r => r.Data!.Value.GetInt32()));
+        TestSandboxes.AssertNoProcessLeft(sandbox);
+    }
+
+    [Fact]
     public async Task A_memory_hog_spread_over_many_processes_is_killed_for_memory()
     {
         if (!Directory.Exists("/sys/fs/cgroup/memory"))
