@@ -26,16 +26,28 @@ public sealed class ExecutorOptions
     /// <summary>Run batch jobs on warm interpreters (one per slot, reused while the script stays the same).</summary>
     public bool WarmBatches { get; set; }
 
+    /// <summary>
+    /// How long a stopping worker lets its running jobs finish. Jobs still running then are handed back to the
+    /// queue, unrecorded, and run again from the start by another worker. Keep it under <c>ScriptPlatform:ShutdownTimeout</c>.
+    /// </summary>
+    public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Prefix of every queue this service declares (lets several platforms share one broker).</summary>
     public string QueuePrefix { get; set; } = "";
 
     /// <summary>Extra messages prefetched per slot, so a freed slot never waits for the broker.</summary>
     public int PrefetchPerSlot { get; set; } = 2;
 
-    /// <summary>Default and largest page size of list calls.</summary>
+    /// <summary>Default and largest page size of list calls (pages hold full execution records, up to about 1.2 MiB each).</summary>
     public int DefaultPageSize { get; set; } = 50;
 
-    public int MaxPageSize { get; set; } = 1000;
+    public int MaxPageSize { get; set; } = 100;
+
+    /// <summary>
+    /// A list page ends early (with a next page token) once its records reach this size, so that it fits
+    /// the 4 MiB a gRPC client receives by default; a page always holds at least one record.
+    /// </summary>
+    public int MaxPageBytes { get; set; } = 3 * 1024 * 1024;
 
     /// <summary>Largest number of jobs in one batch.</summary>
     public int MaxBatchJobs { get; set; } = 100_000;

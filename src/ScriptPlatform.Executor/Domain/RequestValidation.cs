@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -13,6 +14,29 @@ namespace ScriptPlatform.Executor.Domain;
 public static partial class RequestValidation
 {
     public const int MaxParamsBytes = ScriptSandbox.MaxParamsBytes;
+
+    /// <summary>
+    /// Inline content is limited like a published script: the Registry's 256 KiB
+    /// (<c>ScriptPlatform.Registry.Domain.ScriptContent.MaxBytes</c>; the Executor does not reference the
+    /// Registry and Contracts has no shared constant). A batch copies the content into every job message,
+    /// so an unbounded script would be multiplied by the job count.
+    /// </summary>
+    public const int MaxInlineContentBytes = 256 * 1024;
+
+    /// <summary>Longest caller and batch label: names, not documents.</summary>
+    public const int MaxNameLength = 256;
+
+    /// <summary>Longest cancel reason.</summary>
+    public const int MaxReasonLength = 1024;
+
+    // The range Timestamp.ToDateTime accepts: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    private const long MinTimestampSeconds = -62_135_596_800;
+    private const long MaxTimestampSeconds = 253_402_300_799;
+    private const int NanosPerSecond = 1_000_000_000;
+
+    // C0 (NUL included), DEL and C1: what char.IsControl calls control characters.
+    private static readonly SearchValues<char> ControlCharacters =
+        SearchValues.Create(Enumerable.Range(0, 0xA0).Select(i => (char)i).Where(char.IsControl).ToArray());
 
     /// <summary>The params JSON normalised ("" → "{}"); INVALID_ARGUMENT unless a JSON object, RESOURCE_EXHAUSTED over 1 MiB.</summary>
     public static string Params(string? paramsJson, string what = "params_json")
@@ -78,6 +102,70 @@ public static partial class RequestValidation
     public static double? Budget(bool has, double value) =>
         !has ? null : value is >= 0 and < double.PositiveInfinity ? value : throw new RpcException(StatusCode.InvalidArgument, $"budget_usd must be a non-negative number, not {value}.");
 
+    /// <summary>
+    /// The cost estimate of one job; INVALID_ARGUMENT when it is not a finite number (params[cost_unit] =
+    /// 1e400 parses as infinity), which no budget could bound and no execution log should record.
+    /// </summary>
+    public static double CostEstimate(Sandbox.Metadata.ScriptMetadata? metadata, string paramsJson, string what = "params_json")
+    {
+        var estimate = CostModel.Estimate(metadata, paramsJson);
+        return double.IsFinite(estimate)
+            ? estimate
+            : throw new RpcException(StatusCode.InvalidArgument,
+                $"{what}: the cost unit \"{metadata?.CostUnit}\" is too large a number to cost (it overflows to infinity); give a realistic count.");
+    }
+
+    /// <summary>Inline script source: RESOURCE_EXHAUSTED over <see cref="MaxInlineContentBytes"/>.</summary>
+    public static void InlineContent(string content, string what = "inline.content")
+    {
+        var bytes = Encoding.UTF8.GetByteCount(content);
+        if (bytes > MaxInlineContentBytes)
+        {
+            throw new RpcException(StatusCode.ResourceExhausted,
+                $"{what} is {bytes} bytes; the limit is {MaxInlineContentBytes} bytes (256 KiB, as for scripts in the Registry). Publish the script to the Registry or make it smaller.");
+        }
+    }
+
+    /// <summary>
+    /// Free text that is stored and filtered on (caller, label, reason): Postgres text cannot hold NUL,
+    /// and control characters only garble logs, so both are refused, as is unbounded length. Empty gives "".
+    /// </summary>
+    public static string Text(string? value, string what, int maxLength)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "";
+        }
+
+        if (value.Length > maxLength)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"{what} is {value.Length} characters; the limit is {maxLength}.");
+        }
+
+        var control = value.AsSpan().IndexOfAny(ControlCharacters);
+        return control < 0
+            ? value
+            : throw new RpcException(StatusCode.InvalidArgument,
+                $"{what} contains the control character U+{(int)value[control]:X4} at position {control}; use printable text only.");
+    }
+
+    /// <summary>
+    /// An optional protobuf Timestamp as a DateTimeOffset. A malformed one (nanos outside [0, 1e9), or
+    /// outside years 1-9999) would make <c>ToDateTimeOffset</c> throw, which would reach the client as UNKNOWN.
+    /// </summary>
+    public static DateTimeOffset? Time(Google.Protobuf.WellKnownTypes.Timestamp? time, string what)
+    {
+        if (time is null)
+        {
+            return null;
+        }
+
+        return time.Nanos is >= 0 and < NanosPerSecond && time.Seconds is >= MinTimestampSeconds and <= MaxTimestampSeconds
+            ? time.ToDateTimeOffset()
+            : throw new RpcException(StatusCode.InvalidArgument,
+                $"{what} is not a valid timestamp (seconds {time.Seconds}, nanos {time.Nanos}): seconds must be within years 1-9999 and nanos in [0, 999999999].");
+    }
+
     /// <summary>Proto limits → sandbox overrides (zero fields keep the profile's defaults).</summary>
     public static LimitOverrides? Limits(Limits? limits)
     {
@@ -86,14 +174,43 @@ public static partial class RequestValidation
             return null;
         }
 
-        if (limits.MemoryBytes < 0 || limits.MaxProcesses < 0 || limits.MaxOutputBytes < 0 || limits.TmpBytes < 0
-            || (limits.Timeout is { } t && t.ToTimeSpan() < TimeSpan.Zero))
+        var timeout = Timeout(limits.Timeout);
+        if (limits.MemoryBytes < 0 || limits.MaxProcesses < 0 || limits.MaxOutputBytes < 0 || limits.TmpBytes < 0 || timeout < TimeSpan.Zero)
         {
             throw new RpcException(StatusCode.InvalidArgument, "limits must not be negative.");
         }
 
-        return ToOverrides(limits.Timeout?.ToTimeSpan(), limits.MemoryBytes, limits.MaxProcesses, limits.MaxOutputBytes, limits.TmpBytes,
+        return ToOverrides(timeout, limits.MemoryBytes, limits.MaxProcesses, limits.MaxOutputBytes, limits.TmpBytes,
             limits.HasNetwork ? limits.Network : null);
+    }
+
+    /// <summary>
+    /// limits.timeout, checked like the sandbox checks it: a malformed Duration or one over a day
+    /// (<see cref="LimitResolver.AbsurdTimeoutSeconds"/>) is INVALID_ARGUMENT here rather than an INVALID
+    /// execution later. Up to a day it is accepted and the sandbox caps it at the operator's maximum.
+    /// </summary>
+    private static TimeSpan? Timeout(Google.Protobuf.WellKnownTypes.Duration? timeout)
+    {
+        if (timeout is null)
+        {
+            return null;
+        }
+
+        var (seconds, nanos) = (timeout.Seconds, timeout.Nanos);
+        var normalized = seconds is >= Google.Protobuf.WellKnownTypes.Duration.MinSeconds and <= Google.Protobuf.WellKnownTypes.Duration.MaxSeconds
+            && nanos is > -NanosPerSecond and < NanosPerSecond
+            && (seconds == 0 || nanos == 0 || (seconds < 0) == (nanos < 0));
+        if (!normalized)
+        {
+            throw new RpcException(StatusCode.InvalidArgument,
+                $"limits.timeout is not a valid duration (seconds {seconds}, nanos {nanos}): nanos must be in (-1e9, 1e9) with the sign of seconds.");
+        }
+
+        var value = timeout.ToTimeSpan();
+        return value.TotalSeconds <= LimitResolver.AbsurdTimeoutSeconds
+            ? value
+            : throw new RpcException(StatusCode.InvalidArgument,
+                $"limits.timeout of {value.TotalSeconds:0.###} s is over a day ({LimitResolver.AbsurdTimeoutSeconds:0} s), which is never a real limit; values up to that are capped at the operator's maximum wall clock.");
     }
 
     /// <summary>Message limits → sandbox overrides.</summary>
@@ -116,14 +233,18 @@ public static partial class RequestValidation
         {
             WallClockSeconds = timeout is { } t && t > TimeSpan.Zero ? t.TotalSeconds : null,
             CpuSeconds = timeout is { } c && c > TimeSpan.Zero ? (int)Math.Ceiling(c.TotalSeconds) : null,
-            MemoryMb = memoryBytes > 0 ? (int)Math.Max(1, memoryBytes / (1024 * 1024)) : null,
+            MemoryMb = InUnits(memoryBytes, 1024 * 1024),
             Processes = processes > 0 ? processes : null,
-            OutputKb = outputBytes > 0 ? (int)Math.Max(1, outputBytes / 1024) : null,
-            TmpfsMb = tmpBytes > 0 ? (int)Math.Max(1, tmpBytes / (1024 * 1024)) : null,
+            OutputKb = InUnits(outputBytes, 1024),
+            TmpfsMb = InUnits(tmpBytes, 1024 * 1024),
             Network = network,
         };
         return overrides == new LimitOverrides() ? null : overrides;
     }
+
+    // Bytes → whole units, at least 1; clamped to int rather than wrapped, so that a huge request
+    // (say long.MaxValue) stays huge and is capped by the operator's maxima instead of turning negative.
+    private static int? InUnits(long bytes, long unit) => bytes > 0 ? (int)Math.Clamp(bytes / unit, 1, int.MaxValue) : null;
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
     private static partial Regex NamePattern();

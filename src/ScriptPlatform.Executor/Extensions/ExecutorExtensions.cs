@@ -59,7 +59,10 @@ public static class ExecutorExtensions
         services.Configure<MassTransitHostOptions>(o =>
         {
             o.WaitUntilStarted = true;
-            o.StopTimeout = TimeSpan.FromSeconds(30);
+            // Running jobs get StopGrace to finish; then their ConsumeContext tokens are cancelled and
+            // RunScriptConsumer hands them back to the queue. The rest is time to do that and disconnect.
+            o.ConsumerStopTimeout = executor.StopGrace;
+            o.StopTimeout = executor.StopGrace + TimeSpan.FromSeconds(5);
         });
         services.AddMassTransit(x =>
         {

@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using Google.Protobuf;
+using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -16,10 +18,19 @@ namespace ScriptPlatform.Executor.Grpc;
 /// <c>scriptplatform.executor.v1.ExecutorService</c>. Synchronous runs execute in this process's
 /// sandbox (no queue hop, so their latency is the sandbox's); batches go to the workers through RabbitMQ.
 /// </summary>
-public sealed class ExecutorGrpcService(
-    ScriptResolver resolver, ExecutionStore store, JobRunner runner, JobQueue queue, RunningJobs running, IBus bus, IOptions<ExecutorOptions> options)
+public sealed partial class ExecutorGrpcService(
+    ScriptResolver resolver, ExecutionStore store, JobRunner runner, JobQueue queue, RunningJobs running, IBus bus, IOptions<ExecutorOptions> options,
+    ILogger<ExecutorGrpcService> logger)
 {
     private const string DefaultCancelReason = "cancelled by the caller";
+
+    /// <summary>
+    /// Output lines RunStream holds for a client that reads more slowly than the script prints. The
+    /// sandbox caps the output's bytes but not its line count, and a line costs about 150 bytes of
+    /// objects even when empty; beyond this many waiting lines the newest are dropped and counted.
+    /// </summary>
+    public const int StreamBufferLines = 1024;
+
     private readonly ExecutorOptions _options = options.Value;
 
     /// <summary>Runs one script synchronously and returns its execution record.</summary>
@@ -40,15 +51,20 @@ public sealed class ExecutorGrpcService(
         }
 
         await responseStream.WriteAsync(new RunStreamEvent { Started = JobRunner.Started(job!.ExecutionId, job.Script) }).ConfigureAwait(false);
-        var lines = Channel.CreateUnbounded<LogLine>(new UnboundedChannelOptions { SingleReader = true });
+        // Bounded, and never waited on: the script must not be slowed by the client, and the result
+        // (which keeps the output's tail) must always come. Dropped lines keep their sequence numbers,
+        // so the gaps show where they were, and a final notice says how many.
+        var lines = Channel.CreateBounded<LogLine>(new BoundedChannelOptions(StreamBufferLines) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         long sequence = 0;
-        void OnOutput(OutputLine line) => lines.Writer.TryWrite(new LogLine
+        long dropped = 0;
+        void OnOutput(OutputLine line)
         {
-            Stream = line.Stream == OutputStream.Stdout ? LogStream.Stdout : LogStream.Stderr,
-            Text = line.Text,
-            At = Timestamp.FromDateTime(DateTime.UtcNow),
-            Sequence = Interlocked.Increment(ref sequence),
-        });
+            var number = Interlocked.Increment(ref sequence);
+            if (!lines.Writer.TryWrite(LogLineOf(line.Stream, line.Text, number)))
+            {
+                Interlocked.Increment(ref dropped);
+            }
+        }
 
         var run = Task.Run(async () =>
         {
@@ -67,7 +83,14 @@ public sealed class ExecutorGrpcService(
             await responseStream.WriteAsync(new RunStreamEvent { Log = line }).ConfigureAwait(false);
         }
 
-        await responseStream.WriteAsync(new RunStreamEvent { Result = await run.ConfigureAwait(false) }).ConfigureAwait(false);
+        var result = await run.ConfigureAwait(false);
+        if (Interlocked.Read(ref dropped) is > 0 and var count)
+        {
+            var notice = $"[scriptplatform] {count} output lines were not streamed because the client read more slowly than the script printed; the result's stdout_tail and stderr_tail keep the end of the output.";
+            await responseStream.WriteAsync(new RunStreamEvent { Log = LogLineOf(OutputStream.Stderr, notice, Interlocked.Increment(ref sequence)) }).ConfigureAwait(false);
+        }
+
+        await responseStream.WriteAsync(new RunStreamEvent { Result = result }).ConfigureAwait(false);
     }
 
     /// <summary>Queues a batch: one script with N parameter sets, or a list of script + params items.</summary>
@@ -78,19 +101,38 @@ public sealed class ExecutorGrpcService(
         var limits = request.Limits;
         RequestValidation.Limits(limits);
         var batchId = RequestValidation.OptionalId(request.BatchId, "batch_id") ?? Guid.NewGuid();
+        var caller = RequestValidation.Text(request.Caller, "caller", RequestValidation.MaxNameLength);
+        var label = RequestValidation.Text(request.Label, "label", RequestValidation.MaxNameLength);
         if (await ReplayAsync(batchId, ct).ConfigureAwait(false) is { } replay)
         {
             return replay;
         }
 
-        var jobs = new List<(ResolvedScript Script, string Params)>();
+        // Counted before any script is resolved or params parsed: an oversized batch costs nothing more.
+        var jobCount = request.JobsCase switch
+        {
+            SubmitBatchRequest.JobsOneofCase.FanOut => request.FanOut.ParamsJson.Count,
+            SubmitBatchRequest.JobsOneofCase.Items => request.Items.Items.Count,
+            _ => throw new RpcException(StatusCode.InvalidArgument, "Give the batch's jobs: fan_out (one script, many params) or items (script + params each)."),
+        };
+        if (jobCount == 0)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, "The batch has no jobs: give at least one params object.");
+        }
+
+        if (jobCount > _options.MaxBatchJobs)
+        {
+            throw new RpcException(StatusCode.ResourceExhausted, $"The batch has {jobCount} jobs; the limit is {_options.MaxBatchJobs}. Split it into several batches.");
+        }
+
+        var jobs = new List<(ResolvedScript Script, string Params, double Estimate)>(jobCount);
         switch (request.JobsCase)
         {
             case SubmitBatchRequest.JobsOneofCase.FanOut:
                 var script = await resolver.ResolveAsync(request.FanOut.Script, request.FanOut.Inline, null, ct).ConfigureAwait(false);
                 for (var i = 0; i < request.FanOut.ParamsJson.Count; i++)
                 {
-                    jobs.Add((script, RequestValidation.Params(request.FanOut.ParamsJson[i], $"fan_out.params_json[{i}]")));
+                    jobs.Add(Job(script, request.FanOut.ParamsJson[i], $"fan_out.params_json[{i}]"));
                 }
 
                 break;
@@ -108,36 +150,28 @@ public sealed class ExecutorGrpcService(
                         resolved[key] = itemScript;
                     }
 
-                    jobs.Add((itemScript, RequestValidation.Params(item.ParamsJson, $"items[{i}].params_json")));
+                    jobs.Add(Job(itemScript, item.ParamsJson, $"items[{i}].params_json"));
                 }
 
                 break;
-            default:
-                throw new RpcException(StatusCode.InvalidArgument, "Give the batch's jobs: fan_out (one script, many params) or items (script + params each).");
         }
 
-        if (jobs.Count == 0)
+        var estimate = jobs.Sum(j => j.Estimate);
+        if (!double.IsFinite(estimate))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "The batch has no jobs: give at least one params object.");
+            throw new RpcException(StatusCode.InvalidArgument, "The batch's total estimated cost overflows to infinity; check the cost units in its params or split it.");
         }
 
-        if (jobs.Count > _options.MaxBatchJobs)
-        {
-            throw new RpcException(StatusCode.InvalidArgument, $"The batch has {jobs.Count} jobs; the limit is {_options.MaxBatchJobs}. Split it into several batches.");
-        }
-
-        var estimate = jobs.Sum(j => CostModel.Estimate(j.Script.Metadata, j.Params));
         if (budget is { } b && estimate > b)
         {
             throw new RpcException(StatusCode.FailedPrecondition,
                 $"estimated cost {estimate:0.######} USD for {jobs.Count} jobs exceeds the budget of {b:0.######} USD; nothing was queued. Raise the budget or submit fewer jobs.");
         }
 
-        var caller = request.Caller ?? "";
         var rows = jobs.Select((j, i) => new NewExecution(Guid.NewGuid(), j.Script.Name, j.Script.Version, j.Script.ContentHash, batchId, i, j.Params, caller)).ToList();
         var runLimits = RequestValidation.ToMessage(limits);
         var inline = jobs.Where(j => j.Script.Version is null).Select(j => j.Script).DistinctBy(j => j.ContentHash).ToDictionary(j => j.ContentHash, j => j.Content);
-        var batchRow = new NewBatch(batchId, request.Label ?? "", caller, rows.Count, budget, estimate, RecoverySweeper.LimitsToJson(runLimits), inline);
+        var batchRow = new NewBatch(batchId, label, caller, rows.Count, budget, estimate, RecoverySweeper.LimitsToJson(runLimits), inline);
         if (!await store.InsertBatchAsync(batchRow, rows, ct).ConfigureAwait(false))
         {
             return await ReplayAsync(batchId, ct).ConfigureAwait(false) ?? throw new RpcException(StatusCode.Aborted, "batch id conflict; retry");
@@ -148,9 +182,19 @@ public sealed class ExecutorGrpcService(
             row.Id, batchId, i, row.ScriptName, row.Version, row.ContentHash, jobs[i].Script.Version is null ? jobs[i].Script.Content : null,
             row.ParamsJson, runLimits, string.IsNullOrEmpty(caller) ? null : caller, null, now)).ToList();
         // The rows are committed first, so a worker always finds the job it is given. Should this
-        // process die before the broker confirmed every message, the RecoverySweeper sends them again.
-        await queue.SendAsync(messages, CancellationToken.None).ConfigureAwait(false);
-        await store.MarkDispatchedAsync(batchId, CancellationToken.None).ConfigureAwait(false);
+        // process die, or the broker fail, before every message is confirmed, the batch stays
+        // undispatched and the RecoverySweeper sends its queued jobs again. So a send failure is not the
+        // client's failure: answering an error would make it retry without the batch id and duplicate the batch.
+        try
+        {
+            await queue.SendAsync(messages, CancellationToken.None).ConfigureAwait(false);
+            await store.MarkDispatchedAsync(batchId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogDispatchFailed(ex, batchId, rows.Count);
+        }
+
         return new SubmitBatchResponse { BatchId = batchId.ToString(), JobCount = rows.Count, EstimatedCostUsd = estimate };
     }
 
@@ -163,10 +207,8 @@ public sealed class ExecutorGrpcService(
         var response = new GetBatchResponse { Batch = batch };
         if (request.IncludeResults)
         {
-            var (offset, size) = PageTokens.Read(request.Page, _options.DefaultPageSize, _options.MaxPageSize);
-            var (page, total) = await store.ListAsync(new ExecutionFilter(BatchId: id, Statuses: request.Statuses), offset, size, context.CancellationToken).ConfigureAwait(false);
-            response.Results.AddRange(page);
-            response.Page = PageTokens.Write(offset, page.Count, total);
+            response.Page = await ListPageAsync(new ExecutionFilter(BatchId: id, Statuses: request.Statuses), request.Page, response.Results, context.CancellationToken)
+                .ConfigureAwait(false);
         }
 
         return response;
@@ -176,7 +218,7 @@ public sealed class ExecutorGrpcService(
     public async Task<CancelResponse> Cancel(CancelRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        var reason = string.IsNullOrWhiteSpace(request.Reason) ? DefaultCancelReason : request.Reason;
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? DefaultCancelReason : RequestValidation.Text(request.Reason, "reason", RequestValidation.MaxReasonLength);
         switch (request.TargetCase)
         {
             case CancelRequest.TargetOneofCase.ExecutionId:
@@ -235,23 +277,47 @@ public sealed class ExecutorGrpcService(
     /// <summary>Execution history filtered by script, status, batch, caller and time; newest first, paged.</summary>
     public async Task<ListExecutionsResponse> ListExecutions(ListExecutionsRequest request, ServerCallContext context)
     {
+        var caller = RequestValidation.Text(request.Caller, "caller", RequestValidation.MaxNameLength);
         var filter = new ExecutionFilter(
-            string.IsNullOrEmpty(request.ScriptName) ? null : request.ScriptName,
+            string.IsNullOrEmpty(request.ScriptName) ? null : RequestValidation.ScriptName(request.ScriptName, "script_name"),
             request.Statuses,
             RequestValidation.OptionalId(request.BatchId, "batch_id"),
-            string.IsNullOrEmpty(request.Caller) ? null : request.Caller,
-            request.CreatedAfter?.ToDateTimeOffset(),
-            request.CreatedBefore?.ToDateTimeOffset());
-        var (offset, size) = PageTokens.Read(request.Page, _options.DefaultPageSize, _options.MaxPageSize);
-        var (page, total) = await store.ListAsync(filter, offset, size, context.CancellationToken).ConfigureAwait(false);
-        var response = new ListExecutionsResponse { Page = PageTokens.Write(offset, page.Count, total) };
-        response.Executions.AddRange(page);
+            caller.Length == 0 ? null : caller,
+            RequestValidation.Time(request.CreatedAfter, "created_after"),
+            RequestValidation.Time(request.CreatedBefore, "created_before"));
+        var response = new ListExecutionsResponse();
+        response.Page = await ListPageAsync(filter, request.Page, response.Executions, context.CancellationToken).ConfigureAwait(false);
         return response;
+    }
+
+    /// <summary>
+    /// One page of full execution records into <paramref name="target"/>. Records can be large (params
+    /// up to 1 MiB, output tails, data), so besides the row cap the page ends early, with a next page
+    /// token, once it holds <see cref="ExecutorOptions.MaxPageBytes"/>; it always holds at least one row.
+    /// </summary>
+    private async Task<PageResponse> ListPageAsync(ExecutionFilter filter, PageRequest? request, RepeatedField<Execution> target, CancellationToken ct)
+    {
+        var (offset, size) = PageTokens.Read(request, _options.DefaultPageSize, _options.MaxPageSize);
+        var (page, total) = await store.ListAsync(filter, offset, size, ct).ConfigureAwait(false);
+        long bytes = 0;
+        foreach (var execution in page)
+        {
+            bytes += execution.CalculateSize();
+            if (target.Count > 0 && bytes > _options.MaxPageBytes)
+            {
+                break;
+            }
+
+            target.Add(execution);
+        }
+
+        return PageTokens.Write(offset, target.Count, total);
     }
 
     private async Task<(RunnableJob? Job, Execution? Existing)> PrepareRunAsync(RunRequest request, CancellationToken ct)
     {
         var paramsJson = RequestValidation.Params(request.ParamsJson);
+        var caller = RequestValidation.Text(request.Caller, "caller", RequestValidation.MaxNameLength);
         var limits = RequestValidation.Limits(request.Limits);
         var budget = RequestValidation.Budget(request.HasBudgetUsd, request.BudgetUsd);
         var requestedId = RequestValidation.OptionalId(request.ExecutionId, "execution_id");
@@ -264,7 +330,7 @@ public sealed class ExecutorGrpcService(
             request.SourceCase == RunRequest.SourceOneofCase.Script ? request.Script : null,
             request.SourceCase == RunRequest.SourceOneofCase.Inline ? request.Inline : null,
             request.ExpectedContentHash, ct).ConfigureAwait(false);
-        var estimate = CostModel.Estimate(script.Metadata, paramsJson);
+        var estimate = RequestValidation.CostEstimate(script.Metadata, paramsJson);
         if (budget is { } b && estimate > b)
         {
             throw new RpcException(StatusCode.FailedPrecondition,
@@ -272,7 +338,6 @@ public sealed class ExecutorGrpcService(
         }
 
         var id = requestedId ?? Guid.NewGuid();
-        var caller = request.Caller ?? "";
         if (!await store.InsertRunningAsync(new NewExecution(id, script.Name, script.Version, script.ContentHash, null, 0, paramsJson, caller), runner.WorkerId, ct).ConfigureAwait(false))
         {
             return (null, await store.GetAsync(id, ct).ConfigureAwait(false));
@@ -280,6 +345,20 @@ public sealed class ExecutorGrpcService(
 
         return (new RunnableJob(id, null, script, paramsJson, limits, caller, budget, Warm: false), null);
     }
+
+    private static (ResolvedScript Script, string Params, double Estimate) Job(ResolvedScript script, string? paramsJson, string what)
+    {
+        var valid = RequestValidation.Params(paramsJson, what);
+        return (script, valid, RequestValidation.CostEstimate(script.Metadata, valid, what));
+    }
+
+    private static LogLine LogLineOf(OutputStream stream, string text, long sequence) => new()
+    {
+        Stream = stream == OutputStream.Stdout ? LogStream.Stdout : LogStream.Stderr,
+        Text = text,
+        At = Timestamp.FromDateTime(DateTime.UtcNow),
+        Sequence = sequence,
+    };
 
     private async Task<SubmitBatchResponse?> ReplayAsync(Guid batchId, CancellationToken ct)
     {
@@ -310,4 +389,8 @@ public sealed class ExecutorGrpcService(
             await runner.PublishBatchCompletedAsync(batchId).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Batch {BatchId} is committed but its {Count} jobs could not all be sent to the broker; they stay queued and the recovery sweep sends them")]
+    private partial void LogDispatchFailed(Exception exception, Guid batchId, int count);
 }

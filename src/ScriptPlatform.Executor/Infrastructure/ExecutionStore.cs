@@ -102,7 +102,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
             ON CONFLICT (id) DO NOTHING
             """);
         command.With("id", execution.Id).With("name", execution.ScriptName).With("version", execution.Version ?? "")
-            .With("hash", execution.ContentHash).With("params", execution.ParamsJson).With("caller", execution.Caller).With("worker", workerId);
+            .With("hash", execution.ContentHash).With("params", execution.ParamsJson).With("caller", Text(execution.Caller)).With("worker", workerId);
         return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
     }
 
@@ -117,7 +117,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
             ON CONFLICT (id) DO NOTHING
             """, connection, transaction))
         {
-            insert.With("id", batch.Id).With("label", batch.Label).With("caller", batch.Caller).With("total", batch.Total)
+            insert.With("id", batch.Id).With("label", Text(batch.Label)).With("caller", Text(batch.Caller)).With("total", batch.Total)
                 .With("budget", batch.BudgetUsd).With("estimate", batch.EstimatedCostUsd).With("limits", batch.LimitsJson);
             insert.Parameters["limits"].NpgsqlDbType = NpgsqlDbType.Text;
             if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
@@ -148,7 +148,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
                 await copy.WriteAsync(job.BatchIndex, NpgsqlDbType.Integer, ct).ConfigureAwait(false);
                 await copy.WriteAsync(job.ParamsJson, NpgsqlDbType.Text, ct).ConfigureAwait(false);
                 await copy.WriteAsync((short)ExecutionStatus.Queued, NpgsqlDbType.Smallint, ct).ConfigureAwait(false);
-                await copy.WriteAsync(job.Caller, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await copy.WriteAsync(Text(job.Caller), NpgsqlDbType.Text, ct).ConfigureAwait(false);
             }
 
             await copy.CompleteAsync(ct).ConfigureAwait(false);
@@ -178,15 +178,27 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         return reader.GetInt64(0) == 1 ? ClaimResult.Claimed : reader.GetInt64(1) == 0 ? ClaimResult.Missing : ClaimResult.AlreadyHandled;
     }
 
+    /// <summary>
+    /// Gives a claimed job back to the queue because its worker is stopping before it finished: QUEUED again,
+    /// so that whichever worker the broker redelivers it to claims it as a fresh job.
+    /// </summary>
+    public async Task ReleaseAsync(Guid id, string workerId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE executions SET status = 7, worker_id = '', started_at = NULL WHERE id = @id AND status = 8 AND worker_id = @worker");
+        command.With("id", id).With("worker", workerId);
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>Records how a run ended, once: false when it had already ended (for example it was cancelled).
     /// With <paramref name="workerId"/> set, only while this worker still owns the job.</summary>
     public async Task<CompletionOutcome> CompleteAsync(Guid id, Completion c, string workerId, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(CompleteSql);
-        command.With("id", id).With("status", (short)c.Status).With("data", c.DataJson).With("meta", c.MetadataJson)
-            .With("etype", c.ErrorType).With("emsg", c.ErrorMessage).With("tb", c.Traceback).With("out", c.Stdout).With("err", c.Stderr)
-            .With("trunc", c.OutputTruncated).With("dur", c.DurationMs).With("cost", c.CostUsd).With("rows", c.RowsProcessed)
-            .With("code", c.ExitCode).With("kill", (short)c.KillReason).With("reason", c.ExitReason).With("worker", workerId);
+        command.With("id", id).With("status", (short)c.Status).With("data", Text(c.DataJson)).With("meta", Text(c.MetadataJson))
+            .With("etype", Text(c.ErrorType)).With("emsg", Text(c.ErrorMessage)).With("tb", Text(c.Traceback)).With("out", Text(c.Stdout))
+            .With("err", Text(c.Stderr)).With("trunc", c.OutputTruncated).With("dur", c.DurationMs).With("cost", c.CostUsd).With("rows", c.RowsProcessed)
+            .With("code", c.ExitCode).With("kill", (short)c.KillReason).With("reason", Text(c.ExitReason)).With("worker", workerId);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await reader.ReadAsync(ct).ConfigureAwait(false)
             ? new CompletionOutcome(Read(reader), reader.GetNullable<Guid>(27))
@@ -210,7 +222,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
                 RETURNING batches.id, batches.remaining)
             SELECT c.*, (SELECT id FROM b WHERE remaining <= 0 LIMIT 1) FROM c ORDER BY batch_index
             """);
-        command.With("eid", executionId).With("bid", batchId).With("reason", reason);
+        command.With("eid", executionId).With("bid", batchId).With("reason", Text(reason));
         command.Parameters["eid"].NpgsqlDbType = NpgsqlDbType.Uuid;
         command.Parameters["bid"].NpgsqlDbType = NpgsqlDbType.Uuid;
         var list = new List<Execution>();
@@ -375,16 +387,18 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Ends synchronous runs still RUNNING long after any run may last (the process serving them died):
     /// they are recorded as ERROR "abandoned" and returned so that their completion can be announced.
+    /// <paramref name="alive"/> are runs the calling process still serves: a run's started_at is set before it
+    /// waits for a sandbox slot, so a long wait alone must not make it look abandoned.
     /// </summary>
-    public async Task<List<Execution>> AbandonStaleRunsAsync(TimeSpan olderThan, CancellationToken ct)
+    public async Task<List<Execution>> AbandonStaleRunsAsync(TimeSpan olderThan, IReadOnlyCollection<Guid> alive, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
             UPDATE executions SET status = 2, finished_at = now(), error_type = 'abandoned',
                 error_message = 'the process running it stopped before it finished', exit_reason = 'abandoned: its server stopped'
-            WHERE batch_id IS NULL AND status = 8 AND started_at < now() - @age
+            WHERE batch_id IS NULL AND status = 8 AND started_at < now() - @age AND NOT (id = ANY(@alive))
             RETURNING {Columns}
             """);
-        command.With("age", olderThan);
+        command.With("age", olderThan).With("alive", alive.ToArray());
         var list = new List<Execution>();
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -417,6 +431,10 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         return (reader.GetInt32(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3), reader.GetDouble(4), reader.GetString(5),
             new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero));
     }
+
+    // Postgres text cannot hold NUL (error 22021), yet a script's output, exception messages and a caller's
+    // strings may contain it; a rejected write would turn the script's own outcome into an infrastructure fault.
+    private static string Text(string value) => value.Replace('\0', '\uFFFD');
 
     private static Execution Read(NpgsqlDataReader r)
     {

@@ -29,10 +29,14 @@ public sealed partial class JobRunner(
 
     /// <summary>
     /// Runs and records the job; returns the record as stored (after a cancel, the cancelled one).
+    /// <paramref name="ct"/> is the caller's cancel (the job is recorded CANCELLED); <paramref name="stopping"/> is this
+    /// process stopping under a queued job: the job is not over, only this worker is, so nothing is recorded and an
+    /// <see cref="OperationCanceledException"/> leaves the message unacknowledged for another worker.
     /// <paramref name="awaitEvents"/> false lets a synchronous caller have its answer without waiting
     /// for the broker's confirm of the completion event (which is still published, and failures logged).
     /// </summary>
-    public async Task<Execution> RunAsync(RunnableJob job, Action<OutputLine>? onOutput, CancellationToken ct, bool awaitEvents = true)
+    public async Task<Execution> RunAsync(
+        RunnableJob job, Action<OutputLine>? onOutput, CancellationToken ct, bool awaitEvents = true, CancellationToken stopping = default)
     {
         Completion completion;
         var estimate = CostModel.Estimate(job.Script.Metadata, job.ParamsJson);
@@ -44,20 +48,12 @@ public sealed partial class JobRunner(
         else
         {
             using var handle = running.Register(job.ExecutionId, job.BatchId, ct);
-            var clock = Stopwatch.StartNew();
-            var result = await sandbox.RunAsync(
-                new SandboxJob(job.Script.Content)
-                {
-                    ScriptName = job.Script.Name,
-                    ScriptVersion = job.Script.Version ?? job.Script.ContentHash[..12],
-                    ParamsJson = job.ParamsJson,
-                    Metadata = job.Script.Metadata,
-                    Limits = job.Limits,
-                    Warm = job.Warm,
-                    OnOutput = onOutput,
-                },
-                handle.Token).ConfigureAwait(false);
-            completion = ToCompletion(job, result, clock.Elapsed);
+            using var kill = CancellationTokenSource.CreateLinkedTokenSource(handle.Token, stopping);
+            completion = await RunInSandboxAsync(job, onOutput, kill.Token).ConfigureAwait(false);
+            if (completion.Status == ExecutionStatus.Cancelled && stopping.IsCancellationRequested && !handle.Token.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("the worker stopped before the job finished", stopping);
+            }
         }
 
         var outcome = await store.CompleteAsync(job.ExecutionId, completion, _workerId, CancellationToken.None).ConfigureAwait(false);
@@ -127,6 +123,38 @@ public sealed partial class JobRunner(
         LogBatchCompleted(batchId, s.Total, s.Succeeded, s.Failed, s.Cancelled);
     }
 
+    private async Task<Completion> RunInSandboxAsync(RunnableJob job, Action<OutputLine>? onOutput, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var result = await sandbox.RunAsync(
+                new SandboxJob(job.Script.Content)
+                {
+                    ScriptName = job.Script.Name,
+                    ScriptVersion = job.Script.Version ?? job.Script.ContentHash[..12],
+                    ParamsJson = job.ParamsJson,
+                    Metadata = job.Script.Metadata,
+                    Limits = job.Limits,
+                    Warm = job.Warm,
+                    // A warm job forks from a harness that earlier jobs ran in (and whose import-time code is the
+                    // script's own), so warm workers are never shared between callers, the closest we have to tenants.
+                    WarmPartition = job.Caller,
+                    OnOutput = onOutput,
+                },
+                ct).ConfigureAwait(false);
+            return ToCompletion(job, result, clock.Elapsed);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The sandbox answers whatever a script does with a result, so this is a bug in the sandbox or in
+            // mapping this job's output. Retrying would run the script again to the same end: it is the job's outcome.
+            LogSandboxFailed(ex, job.ExecutionId);
+            return new Completion(ExecutionStatus.Error, ErrorType: "sandbox_failure", ErrorMessage: ex.Message,
+                DurationMs: clock.Elapsed.TotalMilliseconds, ExitCode: 1, ExitReason: "the sandbox failed on this job");
+        }
+    }
+
     private static Completion ToCompletion(RunnableJob job, SandboxResult result, TimeSpan elapsed)
     {
         var status = StatusMapping.ToStatus(result.Status);
@@ -158,6 +186,9 @@ public sealed partial class JobRunner(
         ContentHash = script.ContentHash,
         StartedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
     };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId}: the sandbox failed; recorded as ERROR sandbox_failure")]
+    private partial void LogSandboxFailed(Exception exception, Guid executionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} was recorded but its ScriptRunCompleted event could not be published")]
     private partial void LogPublishFailed(Exception exception, Guid executionId);

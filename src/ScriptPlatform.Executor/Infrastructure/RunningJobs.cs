@@ -64,6 +64,9 @@ public sealed class RunningJobs
 
     public bool IsRunning(Guid executionId) => _jobs.ContainsKey(executionId);
 
+    /// <summary>The jobs this process runs or is about to run (waiting for a sandbox slot included).</summary>
+    public IReadOnlyCollection<Guid> Ids => _jobs.Keys.ToArray();
+
     internal sealed record Entry(Guid? BatchId, CancellationTokenSource Source);
 
     public sealed class Handle : IDisposable

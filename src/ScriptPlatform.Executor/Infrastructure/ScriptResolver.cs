@@ -56,6 +56,8 @@ public sealed class ScriptResolver(RegistryClient? registry)
                 throw new RpcException(StatusCode.InvalidArgument, "inline.content is empty: give the Python source to run.");
             }
 
+            RequestValidation.InlineContent(inline.Content);
+
             var name = string.IsNullOrEmpty(inline.Name) ? InlineName : RequestValidation.ScriptName(inline.Name, "inline.name");
             resolved = ResolvedScript.Inline(name, inline.Content);
         }

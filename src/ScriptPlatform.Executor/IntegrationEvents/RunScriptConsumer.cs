@@ -33,7 +33,7 @@ public sealed partial class RunScriptConsumer(
         {
             await ConsumeAsync(context, job).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not PoisonMessageException && context.GetRetryAttempt() >= RunScriptConsumerDefinition.RetryLimit)
+        catch (Exception ex) when (ex is not PoisonMessageException && !IsStopping(ex, context) && context.GetRetryAttempt() >= RunScriptConsumerDefinition.RetryLimit)
         {
             // The last attempt: leave a final record so the job is not stuck RUNNING, then let the
             // message go to the error queue with the fault.
@@ -43,6 +43,9 @@ public sealed partial class RunScriptConsumer(
             throw;
         }
     }
+
+    /// <summary>This worker is stopping: the job is not at fault and must not be recorded as failed or cancelled.</summary>
+    private static bool IsStopping(Exception ex, ConsumeContext context) => ex is OperationCanceledException && context.CancellationToken.IsCancellationRequested;
 
     private async Task ConsumeAsync(ConsumeContext<RunScript> context, RunScript job)
     {
@@ -59,6 +62,22 @@ public sealed partial class RunScriptConsumer(
             return;
         }
 
+        try
+        {
+            await RunClaimedAsync(context, job).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (IsStopping(ex, context))
+        {
+            // Hand the job back: QUEUED again, and the cancellation reaches MassTransit, which leaves the
+            // message unacknowledged, so the broker gives it to another worker (a rolling deploy cancels nothing).
+            await store.ReleaseAsync(job.ExecutionId, runner.WorkerId, CancellationToken.None).ConfigureAwait(false);
+            LogHandedBack(job.ExecutionId);
+            throw;
+        }
+    }
+
+    private async Task RunClaimedAsync(ConsumeContext<RunScript> context, RunScript job)
+    {
         ResolvedScript script;
         if (job.InlineContent is { } inline)
         {
@@ -85,11 +104,15 @@ public sealed partial class RunScriptConsumer(
         await runner.RunAsync(
             new RunnableJob(job.ExecutionId, job.BatchId, script, job.ParamsJson, RequestValidation.Limits(job.Limits), job.Caller ?? "", job.BudgetUsd, options.Value.WarmBatches),
             onOutput: null,
-            context.CancellationToken).ConfigureAwait(false);
+            ct: CancellationToken.None, // only a user's cancel (through RunningJobs) cancels a queued job
+            stopping: context.CancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Execution {ExecutionId} already handled; redelivery acknowledged without running")]
     private partial void LogSkipped(Guid executionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId}: this worker is stopping; the job goes back to the queue")]
+    private partial void LogHandedBack(Guid executionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId}: giving up after retries; the message goes to the error queue")]
     private partial void LogGaveUp(Exception exception, Guid executionId);

@@ -45,9 +45,13 @@ public sealed class ExecutorHost : IAsyncDisposable
     /// <summary>Slot uids for a new sandbox, distinct per host so that their start-up sweeps never meet.</summary>
     public static int NextBaseUid() => Interlocked.Add(ref _nextBaseUid, 8) - 8;
 
-    /// <summary>Starts a host; <paramref name="database"/> and <paramref name="queuePrefix"/> default to fresh ones.</summary>
+    /// <summary>
+    /// Starts a host; <paramref name="database"/> and <paramref name="queuePrefix"/> default to fresh ones.
+    /// <paramref name="services"/> runs after the Executor's own registrations (to decorate one of them).
+    /// </summary>
     public static async Task<ExecutorHost> StartAsync(
-        Platform platform, string? database = null, string? queuePrefix = null, IDictionary<string, string?>? settings = null, bool registry = true)
+        Platform platform, string? database = null, string? queuePrefix = null, IDictionary<string, string?>? settings = null, bool registry = true,
+        Action<IServiceCollection>? services = null)
     {
         database ??= await platform.CreateDatabaseAsync();
         queuePrefix ??= "t" + Guid.NewGuid().ToString("N")[..8];
@@ -77,6 +81,7 @@ public sealed class ExecutorHost : IAsyncDisposable
             e.Temporary = true;
             e.InstanceId = Guid.NewGuid().ToString("N")[..8];
         }));
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapExecutor();
         await app.StartAsync();

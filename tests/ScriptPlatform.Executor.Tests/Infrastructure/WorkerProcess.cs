@@ -24,7 +24,10 @@ public sealed class WorkerProcess : IAsyncDisposable
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static WorkerProcess Start(Platform platform, string database, string queuePrefix, string workerId, string role = "Worker", int port = 0, int slots = 1)
+    /// <summary>Starts the binary; <paramref name="settings"/> are extra configuration keys (<c>Section:Key</c>).</summary>
+    public static WorkerProcess Start(
+        Platform platform, string database, string queuePrefix, string workerId, string role = "Worker", int port = 0, int slots = 1,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(ExecutorDll());
@@ -41,6 +44,11 @@ public sealed class WorkerProcess : IAsyncDisposable
         start.Environment["ScriptPlatform__Sandbox__WorkDirectory"] = Path.Combine(Path.GetTempPath(), "scriptplatform-executor-tests");
         start.Environment["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("EXECUTOR_TEST_WORKER_LOG_LEVEL") ?? "Warning";
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         var process = Process.Start(start)!;
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
@@ -55,6 +63,25 @@ public sealed class WorkerProcess : IAsyncDisposable
     {
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGTERM, as a deployment stops a worker: the host shuts down gracefully; waits until the process has exited.</summary>
+    public async Task StopGracefullyAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the worker did not exit within {timeout} of SIGTERM; its log:\n{Log}");
+        }
     }
 
     public ValueTask DisposeAsync()
