@@ -118,7 +118,7 @@ public sealed partial class RunScriptConsumer(
     private partial void LogGaveUp(Exception exception, Guid executionId);
 }
 
-/// <summary>Queue settings of <see cref="RunScriptConsumer"/>: concurrency = sandbox slots, retries for infrastructure faults only.</summary>
+/// <summary>Queue settings of <see cref="RunScriptConsumer"/>: concurrency = sandbox slots + 1, retries for infrastructure faults only.</summary>
 public sealed class RunScriptConsumerDefinition : ConsumerDefinition<RunScriptConsumer>
 {
     public const int RetryLimit = 3;
@@ -130,7 +130,9 @@ public sealed class RunScriptConsumerDefinition : ConsumerDefinition<RunScriptCo
     {
         _slots = Math.Max(1, sandbox.Value.Slots);
         _prefetchPerSlot = Math.Max(1, executor.Value.PrefetchPerSlot);
-        ConcurrentMessageLimit = _slots;
+        // One job more than slots: while a finished job's outcome is written and announced (a few ms
+        // of round trips), the next one is already claimed and takes the freed slot at once.
+        ConcurrentMessageLimit = _slots + 1;
     }
 
     protected override void ConfigureConsumer(
