@@ -58,6 +58,12 @@ public sealed class ExecutorOptions
     /// <summary>A batch whose messages are not confirmed sent this long after it was committed is sent again.</summary>
     public TimeSpan DispatchGrace { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often the outbox dispatcher looks for events without being woken: those a stopped or crashed process left,
+    /// and those whose publishing failed. A process's own completions wake it at once.
+    /// </summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     public bool RunsApi => Role is ExecutorRole.All or ExecutorRole.Api;
 
     public bool RunsWorker => Role is ExecutorRole.All or ExecutorRole.Worker;

@@ -45,6 +45,8 @@ public static class ExecutorExtensions
             var address = configuration[RegistryAddressKey];
             return new ScriptResolver(string.IsNullOrWhiteSpace(address) ? null : new RegistryClient(GrpcChannel.ForAddress(address)));
         });
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<EventOutbox>();
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<JobRunner>();
@@ -97,6 +99,10 @@ public static class ExecutorExtensions
                 ConfigureEndpoints(context, cfg);
             });
         });
+        // Every role records outcomes, so every process publishes the outbox. Registered after MassTransit: it starts
+        // once the bus is up, and stops before the bus does.
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         return builder;
     }
 

@@ -37,7 +37,7 @@ public sealed partial class ExecutorGrpcService(
     public async Task<RunResponse> Run(RunRequest request, ServerCallContext context)
     {
         var (job, existing) = await PrepareRunAsync(request, context.CancellationToken).ConfigureAwait(false);
-        return new RunResponse { Execution = existing ?? await runner.RunAsync(job!, null, context.CancellationToken, awaitEvents: false).ConfigureAwait(false) };
+        return new RunResponse { Execution = existing ?? await runner.RunAsync(job!, null, context.CancellationToken).ConfigureAwait(false) };
     }
 
     /// <summary>Runs one script, streaming its output lines as they come and then the final record.</summary>
@@ -70,7 +70,7 @@ public sealed partial class ExecutorGrpcService(
         {
             try
             {
-                return await runner.RunAsync(job, OnOutput, context.CancellationToken, awaitEvents: false).ConfigureAwait(false);
+                return await runner.RunAsync(job, OnOutput, context.CancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -226,7 +226,7 @@ public sealed partial class ExecutorGrpcService(
                 var id = RequestValidation.RequiredId(request.ExecutionId, "execution_id");
                 var current = await store.GetAsync(id, ct).ConfigureAwait(false)
                     ?? throw new RpcException(StatusCode.NotFound, $"execution {id} not found.");
-                var (cancelled, finishedBatch) = await store.CancelAsync(id, null, reason, ct).ConfigureAwait(false);
+                var cancelled = await store.CancelAsync(id, null, reason, ct).ConfigureAwait(false);
                 if (cancelled.Count == 0)
                 {
                     var now = await store.GetAsync(id, ct).ConfigureAwait(false) ?? current;
@@ -234,7 +234,7 @@ public sealed partial class ExecutorGrpcService(
                         $"execution {id} already finished with status {now.Status}; only queued or running jobs can be cancelled.");
                 }
 
-                await AnnounceCancelledAsync(new ExecutionCancellationRequested(id, null, reason, DateTimeOffset.UtcNow), cancelled, finishedBatch).ConfigureAwait(false);
+                await KillCancelledAsync(new ExecutionCancellationRequested(id, null, reason, DateTimeOffset.UtcNow)).ConfigureAwait(false);
                 return new CancelResponse { CancelledCount = 1, Execution = await store.GetAsync(id, ct).ConfigureAwait(false) };
             }
 
@@ -249,9 +249,9 @@ public sealed partial class ExecutorGrpcService(
                         $"batch {id} is already {(before.State == BatchState.Cancelled ? "cancelled" : "completed")}: all {before.Total} jobs have finished; there is nothing left to cancel.");
                 }
 
-                var (cancelled, finishedBatch) = await store.CancelAsync(null, id, reason, ct).ConfigureAwait(false);
+                var cancelled = await store.CancelAsync(null, id, reason, ct).ConfigureAwait(false);
                 await store.MarkBatchCancelledAsync(id, ct).ConfigureAwait(false);
-                await AnnounceCancelledAsync(new ExecutionCancellationRequested(null, id, reason, DateTimeOffset.UtcNow), cancelled, finishedBatch).ConfigureAwait(false);
+                await KillCancelledAsync(new ExecutionCancellationRequested(null, id, reason, DateTimeOffset.UtcNow)).ConfigureAwait(false);
                 return new CancelResponse
                 {
                     CancelledCount = cancelled.Count,
@@ -372,22 +372,12 @@ public sealed partial class ExecutorGrpcService(
         };
     }
 
-    // The log is already updated: tell every worker to kill what it runs, and announce each cancelled run.
-    private async Task AnnounceCancelledAsync(ExecutionCancellationRequested request, IReadOnlyList<Execution> cancelled, Guid? finishedBatch)
+    // The log is already updated (and the cancelled runs' events queued in the outbox by the same statement):
+    // tell every worker to kill what it runs. A command to the running workers, not a record, so it is published directly.
+    private async Task KillCancelledAsync(ExecutionCancellationRequested request)
     {
         running.Cancel(request.ExecutionId, request.BatchId);
         await bus.Publish(request).ConfigureAwait(false);
-        foreach (var chunk in cancelled.Chunk(256))
-        {
-            await Task.WhenAll(chunk.Select(e => runner.PublishCompletedAsync(
-                Guid.Parse(e.Id), string.IsNullOrEmpty(e.BatchId) ? null : Guid.Parse(e.BatchId), e.ScriptName, e.Version, e.ContentHash,
-                new Completion(ExecutionStatus.Cancelled, DurationMs: e.Duration?.ToTimeSpan().TotalMilliseconds ?? 0), e.Caller, DateTimeOffset.UtcNow))).ConfigureAwait(false);
-        }
-
-        if (finishedBatch is { } batchId)
-        {
-            await runner.PublishBatchCompletedAsync(batchId).ConfigureAwait(false);
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning,

@@ -39,13 +39,6 @@ public sealed record QueuedJob(
     Guid Id, Guid BatchId, int BatchIndex, string ScriptName, string? Version, string ContentHash, string ParamsJson, string Caller,
     string? InlineContent, string? LimitsJson);
 
-/// <summary>Result of the write that ended a run: whether it applied, and the batch it finished (if any).</summary>
-public sealed record CompletionOutcome(Execution? Record, Guid? FinishedBatchId)
-{
-    /// <summary>This write ended the run (false: it had already ended, for example it was cancelled).</summary>
-    public bool Applied => Record is not null;
-}
-
 /// <summary>What a worker found when it tried to start a job.</summary>
 public enum ClaimResult
 {
@@ -65,8 +58,9 @@ public sealed record ExecutionFilter(
     DateTimeOffset? CreatedAfter = null, DateTimeOffset? CreatedBefore = null);
 
 /// <summary>The execution log in Postgres. Every status change is a single conditional statement, so that
-/// a redelivered or concurrently cancelled job is recorded exactly once.</summary>
-public sealed class ExecutionStore(NpgsqlDataSource dataSource)
+/// a redelivered or concurrently cancelled job is recorded exactly once; a statement that ends runs also writes
+/// their events to the <see cref="EventOutbox"/> and, once committed, nudges this process's dispatcher.</summary>
+public sealed class ExecutionStore(NpgsqlDataSource dataSource, OutboxSignal outbox)
 {
     private const string Columns = """
         id, script_name, version, content_hash, batch_id, batch_index, params, status, data_json, metadata_json,
@@ -76,9 +70,9 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
 
     private const string Unfinished = "(7, 8)";
 
-    // Ends a running (or queued) job and counts it off its batch, atomically; the batch is finished
-    // by the statement that brings its remaining count to zero.
-    private const string CompleteSql = $"""
+    // Ends a running (or queued) job, counts it off its batch and queues its events, atomically; the batch is
+    // finished (and announced) by the statement that brings its remaining count to zero.
+    private static readonly string CompleteSql = $"""
         WITH done AS (
             UPDATE executions SET status = @status, data_json = @data, metadata_json = @meta, error_type = @etype,
                 error_message = @emsg, traceback = @tb, stdout_tail = @out, stderr_tail = @err, output_truncated = @trunc,
@@ -89,8 +83,9 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         b AS (
             UPDATE batches SET remaining = remaining - 1, finished_at = CASE WHEN remaining = 1 THEN now() ELSE finished_at END
             WHERE id = (SELECT batch_id FROM done)
-            RETURNING id, remaining)
-        SELECT done.*, (SELECT id FROM b WHERE remaining = 0) FROM done
+            RETURNING id, remaining),
+        events AS ({EventOutbox.EnqueueSql("done", "b WHERE remaining = 0")})
+        SELECT * FROM done
         """;
 
     /// <summary>Writes a synchronous run as RUNNING; false when the id exists already (a client retry).</summary>
@@ -190,23 +185,21 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Records how a run ended, once: false when it had already ended (for example it was cancelled).
-    /// With <paramref name="workerId"/> set, only while this worker still owns the job.</summary>
-    public async Task<CompletionOutcome> CompleteAsync(Guid id, Completion c, string workerId, CancellationToken ct)
+    /// <summary>Records how a run ended, once, and returns the record; null when it had already ended (for example it
+    /// was cancelled). With <paramref name="workerId"/> set, only while this worker still owns the job.</summary>
+    public async Task<Execution?> CompleteAsync(Guid id, Completion c, string workerId, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(CompleteSql);
         command.With("id", id).With("status", (short)c.Status).With("data", Text(c.DataJson)).With("meta", Text(c.MetadataJson))
             .With("etype", Text(c.ErrorType)).With("emsg", Text(c.ErrorMessage)).With("tb", Text(c.Traceback)).With("out", Text(c.Stdout))
             .With("err", Text(c.Stderr)).With("trunc", c.OutputTruncated).With("dur", c.DurationMs).With("cost", c.CostUsd).With("rows", c.RowsProcessed)
             .With("code", c.ExitCode).With("kill", (short)c.KillReason).With("reason", Text(c.ExitReason)).With("worker", workerId);
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await reader.ReadAsync(ct).ConfigureAwait(false)
-            ? new CompletionOutcome(Read(reader), reader.GetNullable<Guid>(27))
-            : new CompletionOutcome(null, null);
+        var ended = await EndRunsAsync(command, ct).ConfigureAwait(false);
+        return ended.Count == 0 ? null : ended[0];
     }
 
-    /// <summary>Cancels unfinished jobs (one, or all of a batch); returns them as they now are, and the batch if this finished it.</summary>
-    public async Task<(IReadOnlyList<Execution> Cancelled, Guid? FinishedBatchId)> CancelAsync(Guid? executionId, Guid? batchId, string reason, CancellationToken ct)
+    /// <summary>Cancels unfinished jobs (one, or all of a batch) and queues their events; returns them as they now are.</summary>
+    public async Task<IReadOnlyList<Execution>> CancelAsync(Guid? executionId, Guid? batchId, string reason, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
             WITH c AS (
@@ -219,22 +212,14 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
                 UPDATE batches SET remaining = remaining - per_batch.n, cancelled = cancelled OR @bid::uuid IS NOT NULL,
                     finished_at = CASE WHEN remaining - per_batch.n <= 0 THEN now() ELSE finished_at END
                 FROM per_batch WHERE batches.id = per_batch.batch_id
-                RETURNING batches.id, batches.remaining)
-            SELECT c.*, (SELECT id FROM b WHERE remaining <= 0 LIMIT 1) FROM c ORDER BY batch_index
+                RETURNING batches.id, batches.remaining),
+            events AS ({EventOutbox.EnqueueSql("c", "b WHERE remaining <= 0")})
+            SELECT * FROM c ORDER BY batch_index
             """);
         command.With("eid", executionId).With("bid", batchId).With("reason", Text(reason));
         command.Parameters["eid"].NpgsqlDbType = NpgsqlDbType.Uuid;
         command.Parameters["bid"].NpgsqlDbType = NpgsqlDbType.Uuid;
-        var list = new List<Execution>();
-        Guid? finished = null;
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-        {
-            list.Add(Read(reader));
-            finished ??= reader.GetNullable<Guid>(27);
-        }
-
-        return (list, finished);
+        return await EndRunsAsync(command, ct).ConfigureAwait(false);
     }
 
     /// <summary>Marks a batch cancelled even when none of its jobs was left to cancel.</summary>
@@ -386,27 +371,23 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Ends synchronous runs still RUNNING long after any run may last (the process serving them died):
-    /// they are recorded as ERROR "abandoned" and returned so that their completion can be announced.
+    /// they are recorded as ERROR "abandoned" (their events queued) and returned.
     /// <paramref name="alive"/> are runs the calling process still serves: a run's started_at is set before it
     /// waits for a sandbox slot, so a long wait alone must not make it look abandoned.
     /// </summary>
-    public async Task<List<Execution>> AbandonStaleRunsAsync(TimeSpan olderThan, IReadOnlyCollection<Guid> alive, CancellationToken ct)
+    public async Task<IReadOnlyList<Execution>> AbandonStaleRunsAsync(TimeSpan olderThan, IReadOnlyCollection<Guid> alive, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
-            UPDATE executions SET status = 2, finished_at = now(), error_type = 'abandoned',
-                error_message = 'the process running it stopped before it finished', exit_reason = 'abandoned: its server stopped'
-            WHERE batch_id IS NULL AND status = 8 AND started_at < now() - @age AND NOT (id = ANY(@alive))
-            RETURNING {Columns}
+            WITH a AS (
+                UPDATE executions SET status = 2, finished_at = now(), error_type = 'abandoned',
+                    error_message = 'the process running it stopped before it finished', exit_reason = 'abandoned: its server stopped'
+                WHERE batch_id IS NULL AND status = 8 AND started_at < now() - @age AND NOT (id = ANY(@alive))
+                RETURNING {Columns}),
+            events AS ({EventOutbox.EnqueueSql("a")})
+            SELECT * FROM a
             """);
         command.With("age", olderThan).With("alive", alive.ToArray());
-        var list = new List<Execution>();
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-        {
-            list.Add(Read(reader));
-        }
-
-        return list;
+        return await EndRunsAsync(command, ct).ConfigureAwait(false);
     }
 
     /// <summary>The cost estimate recorded when the batch was submitted.</summary>
@@ -430,6 +411,26 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         await reader.ReadAsync(ct).ConfigureAwait(false);
         return (reader.GetInt32(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3), reader.GetDouble(4), reader.GetString(5),
             new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero));
+    }
+
+    // Runs a statement that ended runs (and queued their events); once it is committed, the dispatcher is woken.
+    private async Task<IReadOnlyList<Execution>> EndRunsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var list = new List<Execution>();
+        await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                list.Add(Read(reader));
+            }
+        }
+
+        if (list.Count > 0)
+        {
+            outbox.Nudge();
+        }
+
+        return list;
     }
 
     // Postgres text cannot hold NUL (error 22021), yet a script's output, exception messages and a caller's

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
@@ -16,12 +15,12 @@ public sealed record RunnableJob(
     Guid ExecutionId, Guid? BatchId, ResolvedScript Script, string ParamsJson, LimitOverrides? Limits, string Caller, double? BudgetUsd, bool Warm);
 
 /// <summary>
-/// Runs a claimed job in the sandbox, records its outcome once and publishes <see cref="ScriptRunCompleted"/>
-/// (and <see cref="BatchCompleted"/> when it was the batch's last job). Shared by synchronous runs and
-/// queue workers, so both log and cost runs the same way.
+/// Runs a claimed job in the sandbox and records its outcome once; the same write queues its
+/// <see cref="ScriptRunCompleted"/> (and <see cref="BatchCompleted"/> when it was the batch's last job) in the
+/// <see cref="EventOutbox"/>. Shared by synchronous runs and queue workers, so both log and cost runs the same way.
 /// </summary>
 public sealed partial class JobRunner(
-    ISandbox sandbox, ExecutionStore store, RunningJobs running, IBus bus, IOptions<ExecutorOptions> options, ILogger<JobRunner> logger)
+    ISandbox sandbox, ExecutionStore store, RunningJobs running, IOptions<ExecutorOptions> options, ILogger<JobRunner> logger)
 {
     private readonly string _workerId = options.Value.EffectiveWorkerId;
 
@@ -32,11 +31,8 @@ public sealed partial class JobRunner(
     /// <paramref name="ct"/> is the caller's cancel (the job is recorded CANCELLED); <paramref name="stopping"/> is this
     /// process stopping under a queued job: the job is not over, only this worker is, so nothing is recorded and an
     /// <see cref="OperationCanceledException"/> leaves the message unacknowledged for another worker.
-    /// <paramref name="awaitEvents"/> false lets a synchronous caller have its answer without waiting
-    /// for the broker's confirm of the completion event (which is still published, and failures logged).
     /// </summary>
-    public async Task<Execution> RunAsync(
-        RunnableJob job, Action<OutputLine>? onOutput, CancellationToken ct, bool awaitEvents = true, CancellationToken stopping = default)
+    public async Task<Execution> RunAsync(RunnableJob job, Action<OutputLine>? onOutput, CancellationToken ct, CancellationToken stopping = default)
     {
         Completion completion;
         var estimate = CostModel.Estimate(job.Script.Metadata, job.ParamsJson);
@@ -56,72 +52,16 @@ public sealed partial class JobRunner(
             }
         }
 
-        var outcome = await store.CompleteAsync(job.ExecutionId, completion, _workerId, CancellationToken.None).ConfigureAwait(false);
-        if (!outcome.Applied)
-        {
-            // Cancelled (or taken over) meanwhile: whoever ended it recorded and announced it.
-            return await store.GetAsync(job.ExecutionId, CancellationToken.None).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"execution {job.ExecutionId} vanished");
-        }
-
-        var events = PublishEventsAsync(job, completion, outcome.FinishedBatchId);
-        if (awaitEvents)
-        {
-            await events.ConfigureAwait(false);
-        }
-        else
-        {
-            _ = events.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
-
-        return outcome.Record!;
-    }
-
-    private async Task PublishEventsAsync(RunnableJob job, Completion completion, Guid? finishedBatchId)
-    {
-        try
-        {
-            await PublishCompletedAsync(job.ExecutionId, job.BatchId, job.Script.Name, job.Script.Version, job.Script.ContentHash, completion, job.Caller, DateTimeOffset.UtcNow)
-                .ConfigureAwait(false);
-            if (finishedBatchId is { } batchId)
-            {
-                await PublishBatchCompletedAsync(batchId).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogPublishFailed(ex, job.ExecutionId);
-            throw;
-        }
+        // The outcome and its events are one write: the OutboxDispatcher announces them, whatever happens next here.
+        return await store.CompleteAsync(job.ExecutionId, completion, _workerId, CancellationToken.None).ConfigureAwait(false)
+            // Cancelled (or taken over) meanwhile: whoever ended it recorded it, and queued its events.
+            ?? await store.GetAsync(job.ExecutionId, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"execution {job.ExecutionId} vanished");
     }
 
     /// <summary>Ends a claimed job without running it (for example its script is gone from the Registry).</summary>
-    public async Task RecordWithoutRunningAsync(Guid executionId, Guid? batchId, string name, string? version, string hash, string caller, Completion completion)
-    {
-        var outcome = await store.CompleteAsync(executionId, completion, _workerId, CancellationToken.None).ConfigureAwait(false);
-        if (outcome.Applied)
-        {
-            await PublishCompletedAsync(executionId, batchId, name, version, hash, completion, caller, DateTimeOffset.UtcNow).ConfigureAwait(false);
-        }
-
-        if (outcome.FinishedBatchId is { } finished)
-        {
-            await PublishBatchCompletedAsync(finished).ConfigureAwait(false);
-        }
-    }
-
-    public Task PublishCompletedAsync(Guid id, Guid? batchId, string name, string? version, string hash, Completion c, string caller, DateTimeOffset finishedAt) =>
-        bus.Publish(new ScriptRunCompleted(
-            id, batchId, name, string.IsNullOrEmpty(version) ? null : version, hash, c.Status, TimeSpan.FromMilliseconds(c.DurationMs), c.CostUsd,
-            c.RowsProcessed == 0 ? null : c.RowsProcessed, string.IsNullOrEmpty(caller) ? null : caller, finishedAt));
-
-    public async Task PublishBatchCompletedAsync(Guid batchId)
-    {
-        var s = await store.BatchSummaryAsync(batchId, CancellationToken.None).ConfigureAwait(false);
-        await bus.Publish(new BatchCompleted(batchId, s.Total, s.Succeeded, s.Failed, s.Cancelled, s.Cost, string.IsNullOrEmpty(s.Caller) ? null : s.Caller, s.FinishedAt))
-            .ConfigureAwait(false);
-        LogBatchCompleted(batchId, s.Total, s.Succeeded, s.Failed, s.Cancelled);
-    }
+    public Task RecordWithoutRunningAsync(Guid executionId, Completion completion) =>
+        store.CompleteAsync(executionId, completion, _workerId, CancellationToken.None);
 
     private async Task<Completion> RunInSandboxAsync(RunnableJob job, Action<OutputLine>? onOutput, CancellationToken ct)
     {
@@ -190,9 +130,4 @@ public sealed partial class JobRunner(
     [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId}: the sandbox failed; recorded as ERROR sandbox_failure")]
     private partial void LogSandboxFailed(Exception exception, Guid executionId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} was recorded but its ScriptRunCompleted event could not be published")]
-    private partial void LogPublishFailed(Exception exception, Guid executionId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId} completed: {Total} jobs, {Succeeded} succeeded, {Failed} failed, {Cancelled} cancelled")]
-    private partial void LogBatchCompleted(Guid batchId, int total, int succeeded, int failed, int cancelled);
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Sandbox;
@@ -14,7 +13,7 @@ namespace ScriptPlatform.Executor.Infrastructure;
 /// API process; several replicas sweeping at once only send harmless duplicates.
 /// </summary>
 public sealed partial class RecoverySweeper(
-    ExecutionStore store, JobQueue queue, JobRunner runner, RunningJobs running, IOptions<ExecutorOptions> options, IOptions<SandboxOptions> sandbox, ILogger<RecoverySweeper> logger)
+    ExecutionStore store, JobQueue queue, RunningJobs running, IOptions<ExecutorOptions> options, IOptions<SandboxOptions> sandbox, ILogger<RecoverySweeper> logger)
     : BackgroundService
 {
     public static string? LimitsToJson(RunLimits? limits) => limits is null ? null : JsonSerializer.Serialize(limits);
@@ -41,10 +40,9 @@ public sealed partial class RecoverySweeper(
 
         // Longer than the operator's largest wall clock plus start-up slack: nothing can still be running it.
         var maxRun = TimeSpan.FromSeconds(sandbox.Value.Maxima.WallClockSeconds) + TimeSpan.FromMinutes(1);
+        // Their ScriptRunCompleted events are queued by the same statement.
         foreach (var run in await store.AbandonStaleRunsAsync(maxRun, running.Ids, ct).ConfigureAwait(false))
         {
-            await runner.PublishCompletedAsync(Guid.Parse(run.Id), null, run.ScriptName, run.Version, run.ContentHash,
-                new Completion(ExecutionStatus.Error), run.Caller, DateTimeOffset.UtcNow).ConfigureAwait(false);
             LogAbandoned(Guid.Parse(run.Id));
         }
 

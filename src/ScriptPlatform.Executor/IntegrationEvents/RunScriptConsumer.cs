@@ -38,7 +38,7 @@ public sealed partial class RunScriptConsumer(
             // The last attempt: leave a final record so the job is not stuck RUNNING, then let the
             // message go to the error queue with the fault.
             LogGaveUp(ex, job.ExecutionId);
-            await runner.RecordWithoutRunningAsync(job.ExecutionId, job.BatchId, job.ScriptName, job.Version, job.ContentHash, job.Caller ?? "",
+            await runner.RecordWithoutRunningAsync(job.ExecutionId,
                 new Completion(ExecutionStatus.Error, ErrorType: "infrastructure_error", ErrorMessage: ex.Message, ExitReason: "the worker could not run the job")).ConfigureAwait(false);
             throw;
         }
@@ -95,7 +95,7 @@ public sealed partial class RunScriptConsumer(
             }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.InvalidArgument)
             {
-                await runner.RecordWithoutRunningAsync(job.ExecutionId, job.BatchId, job.ScriptName, job.Version, job.ContentHash, job.Caller ?? "",
+                await runner.RecordWithoutRunningAsync(job.ExecutionId,
                     new Completion(ExecutionStatus.Invalid, ErrorType: "script_not_found", ErrorMessage: ex.Detail, ExitReason: "the script version could not be loaded")).ConfigureAwait(false);
                 return;
             }
@@ -130,8 +130,8 @@ public sealed class RunScriptConsumerDefinition : ConsumerDefinition<RunScriptCo
     {
         _slots = Math.Max(1, sandbox.Value.Slots);
         _prefetchPerSlot = Math.Max(1, executor.Value.PrefetchPerSlot);
-        // One job more than slots: while a finished job's outcome is written and announced (a few ms
-        // of round trips), the next one is already claimed and takes the freed slot at once.
+        // One job more than slots: while a finished job's outcome is written (a round trip or
+        // two), the next one is already claimed and takes the freed slot at once.
         ConcurrentMessageLimit = _slots + 1;
     }
 

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using ScriptPlatform.Contracts.Messages;
+using ScriptPlatform.Executor.Domain;
+
+namespace ScriptPlatform.Executor.Infrastructure;
+
+/// <summary>
+/// Publishes the events of the <see cref="EventOutbox"/>, so that every recorded outcome is announced at least once,
+/// whatever happens to the process that recorded it or to the broker meanwhile. Runs in every Executor process, in every
+/// role; several at once share the work (each round leases its rows with SKIP LOCKED). Woken by <see cref="OutboxSignal"/>
+/// right after a local commit, and every <see cref="ExecutorOptions.OutboxPollInterval"/> for events other (or dead)
+/// processes left behind.
+/// </summary>
+public sealed partial class OutboxDispatcher(
+    EventOutbox outbox, ExecutionStore store, IBus bus, OutboxSignal signal, IOptions<ExecutorOptions> options, ILogger<OutboxDispatcher> logger)
+    : BackgroundService
+{
+    /// <summary>Events per round (one transaction, their publishes confirmed concurrently).</summary>
+    public const int BatchSize = 100;
+
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    /// <summary>One round: publishes up to <see cref="BatchSize"/> pending events, then deletes them; returns how many.</summary>
+    public async Task<int> DispatchAsync(CancellationToken ct)
+    {
+        await using var lease = await outbox.LeaseAsync(BatchSize, ct).ConfigureAwait(false);
+        if (lease.Events.Count == 0)
+        {
+            return 0;
+        }
+
+        // Concurrent publishes share the broker's confirm round trips. A failure rolls the whole round back, so some
+        // events may be published twice; consumers are idempotent on the execution and batch ids.
+        await Task.WhenAll(lease.Events.Select(e => PublishAsync(e, ct))).ConfigureAwait(false);
+        await lease.AcknowledgeAsync(ct).ConfigureAwait(false);
+        return lease.Events.Count;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.OutboxPollInterval;
+        var backoff = TimeSpan.Zero;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int sent;
+            try
+            {
+                sent = await DispatchAsync(stoppingToken).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The broker or Postgres is unavailable: the events stay in the outbox until a later round succeeds.
+                backoff = backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                LogDispatchFailed(ex, backoff);
+                await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            // A full round suggests more are waiting: go again at once.
+            if (sent < BatchSize)
+            {
+                await signal.WaitAsync(interval, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task PublishAsync(OutboxEvent e, CancellationToken ct)
+    {
+        try
+        {
+            switch (e.Kind)
+            {
+                case EventOutbox.RunCompleted:
+                    await bus.Publish(EventOutbox.ReadRunCompleted(e.Payload), ct).ConfigureAwait(false);
+                    break;
+                case EventOutbox.BatchCompleted:
+                    await PublishBatchCompletedAsync(EventOutbox.ReadBatchId(e.Payload), ct).ConfigureAwait(false);
+                    break;
+                default:
+                    throw new JsonException($"unknown kind '{e.Kind}'");
+            }
+        }
+        catch (JsonException ex)
+        {
+            // A row that can never become a message (a bug) is dropped, loudly: kept, it would fail every round it is in.
+            LogUnreadable(ex, e.Id, e.Kind);
+        }
+    }
+
+    private async Task PublishBatchCompletedAsync(Guid batchId, CancellationToken ct)
+    {
+        var s = await store.BatchSummaryAsync(batchId, ct).ConfigureAwait(false);
+        await bus.Publish(new BatchCompleted(batchId, s.Total, s.Succeeded, s.Failed, s.Cancelled, s.Cost, string.IsNullOrEmpty(s.Caller) ? null : s.Caller, s.FinishedAt), ct)
+            .ConfigureAwait(false);
+        LogBatchCompleted(batchId, s.Total, s.Succeeded, s.Failed, s.Cancelled);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the outbox's events; they stay pending and are retried in {Backoff}")]
+    private partial void LogDispatchFailed(Exception exception, TimeSpan backoff);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox event {Id} ({Kind}) cannot be read and is dropped")]
+    private partial void LogUnreadable(Exception exception, long id, string kind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId} completed: {Total} jobs, {Succeeded} succeeded, {Failed} failed, {Cancelled} cancelled")]
+    private partial void LogBatchCompleted(Guid batchId, int total, int succeeded, int failed, int cancelled);
+}
