@@ -150,7 +150,10 @@ public sealed class WorkerRobustnessTests(Platform platform)
         var waiting = Scripts.Inline(Scripts.Add, """{"a": 1, "b": 2}""");
         waiting.ExecutionId = Guid.NewGuid().ToString();
         var run = host.Client.RunAsync(waiting);
-        await host.Client.ExecutionInAsync(waiting.ExecutionId, e => e.Status == ExecutionStatus.Running);
+        // Registered as served by this process (the row is RUNNING a moment before that; aging it in between
+        // would rightly look abandoned, since a real run is only that old after waiting that long).
+        await Waits.UntilAsync(() => Task.FromResult(host.Services.GetRequiredService<RunningJobs>().Ids.Contains(Guid.Parse(waiting.ExecutionId))),
+            served => served, what: "the waiting run");
 
         // As if it had waited for the slot longer than any run may last: the sweeps meanwhile must leave it alone.
         Assert.Equal(1, await host.ScalarAsync<int>(
