@@ -28,6 +28,16 @@ public sealed class MessageRecordTests
         Assert.All(ContractsAssembly.GetExportedTypes(), t => Assert.False(string.IsNullOrEmpty(t.Namespace), t.FullName));
     }
 
+    [Fact]
+    public void Limits_from_before_the_network_switch_withhold_nothing()
+    {
+        // Such messages (and stored batch limits) always carried "network": false, meaning "not asked".
+        var old = JsonSerializer.Deserialize<RunLimits>("""{"timeout": "00:00:05", "network": false}""", new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+
+        Assert.Null(old.AllowNetwork);
+        Assert.Equal(TimeSpan.FromSeconds(5), old.Timeout);
+    }
+
     [Theory]
     [MemberData(nameof(MessageTypeNames))]
     public void Every_message_is_a_sealed_immutable_record(string name)

@@ -64,7 +64,8 @@ public sealed class OutboxTests(Platform platform)
         await Waits.UntilAsync(() => OutboxCountAsync(database), n => n == 0, what: "an empty outbox");
         var ids = jobs.Select(j => j.Id).ToHashSet();
         await Waits.UntilAsync(() => Task.FromResult(heard.Runs.Count(r => ids.Contains(r.ExecutionId))), n => n >= jobs.Count, what: "every run event");
-        await Task.Delay(500, ct);
+        await Waits.UntilAsync(() => Task.FromResult(heard.Batches.Any(b => b.BatchId == batchId)), seen => seen, what: "the batch event");
+        await Task.Delay(500, ct); // time for a duplicate to show up, if there were one
 
         Assert.Equal(jobs.Count, heard.Runs.Count(r => ids.Contains(r.ExecutionId)));
         Assert.Equal(jobs.Count, heard.Runs.Where(r => ids.Contains(r.ExecutionId)).Select(r => r.ExecutionId).Distinct().Count());
@@ -91,6 +92,47 @@ public sealed class OutboxTests(Platform platform)
         await Waits.UntilAsync(() => OutboxCountAsync(database), n => n == 0, what: "an empty outbox");
     }
 
+    [Fact]
+    public async Task An_event_that_keeps_failing_is_parked_after_its_attempts_and_never_holds_back_the_others()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await platform.CreateDatabaseAsync();
+        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var orphan = await OrphanedStoreAsync(database);
+        // Readable, but no broker message can carry an infinite cost: its publish fails every time.
+        await using (var poison = orphan.DataSource.CreateCommand($"""
+            INSERT INTO event_outbox (kind, payload, attempts) VALUES ('run_completed', '{"{"}"execution_id": "{Guid.NewGuid()}", "batch_id": null,
+                "script_name": "adder", "version": "", "content_hash": "{Hash}", "status": 1, "duration_ms": 1, "cost_usd": "Infinity",
+                "rows_processed": 0, "caller": "", "finished_at": "2026-01-01T00:00:00Z"{"}"}', {OutboxDispatcher.MaxAttempts - 1})
+            """))
+        {
+            await poison.ExecuteNonQueryAsync(ct);
+        }
+
+        await orphan.Store.InsertRunningAsync(new NewExecution(first, "adder", null, Hash, null, 0, "{}", "dave"), "dead:1", ct);
+        await orphan.Store.CompleteAsync(first, new Completion(ExecutionStatus.Success), "dead:1", ct);
+
+        await using var host = await ExecutorHost.StartAsync(platform, database);
+        Assert.Single(await host.Events.RunsOfAsync(first));
+        await Waits.UntilAsync(() => ScalarAsync<int>(database, "SELECT attempts FROM event_outbox"), n => n == OutboxDispatcher.MaxAttempts, what: "the poison row parked");
+        await orphan.Store.InsertRunningAsync(new NewExecution(second, "adder", null, Hash, null, 0, "{}", "dave"), "dead:1", ct);
+        await orphan.Store.CompleteAsync(second, new Completion(ExecutionStatus.Success), "dead:1", ct);
+
+        Assert.Single(await host.Events.RunsOfAsync(second));
+        Assert.Contains("serialize", await ScalarAsync<string>(database, "SELECT last_error FROM event_outbox"), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_reported_cost_too_large_for_a_double_is_not_recorded_and_the_runs_event_goes_out()
+    {
+        var execution = (await platform.Shared.Client.RunAsync(Scripts.Inline(
+            "def execute(params):\n    return {'status': 'success', 'data': 1, 'metadata': {'cost': 10 ** 400}}\n"))).Execution;
+
+        Assert.Equal(ExecutionStatus.Success, execution.Status);
+        Assert.Equal(0, execution.CostUsd);
+        Assert.Equal(0, Assert.Single(await platform.Shared.Events.RunsOfAsync(Guid.Parse(execution.Id))).CostUsd);
+    }
+
     private static NewExecution Job(Guid id, Guid batchId, int index) => new(id, "adder", "1.2.0", Hash, batchId, index, "{}", "alice");
 
     /// <summary>A migrated database and a store writing to it, with no dispatcher anywhere: what a process that died leaves.</summary>
@@ -102,12 +144,14 @@ public sealed class OutboxTests(Platform platform)
         return new Orphan(dataSource, new ExecutionStore(dataSource, new OutboxSignal()));
     }
 
-    private static async Task<long> OutboxCountAsync(string database)
+    private static Task<long> OutboxCountAsync(string database) => ScalarAsync<long>(database, "SELECT count(*) FROM event_outbox");
+
+    private static async Task<T> ScalarAsync<T>(string database, string sql)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM event_outbox", connection);
-        return (long)(await count.ExecuteScalarAsync())!;
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
     }
 
     private sealed record Orphan(NpgsqlDataSource DataSource, ExecutionStore Store) : IAsyncDisposable

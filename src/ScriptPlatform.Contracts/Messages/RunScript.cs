@@ -41,9 +41,10 @@ public sealed record RunScript(
 /// <param name="MemoryBytes">Address-space limit.</param>
 /// <param name="MaxProcesses">Process/thread limit.</param>
 /// <param name="MaxOutputBytes">Cap on captured stdout + stderr.</param>
-/// <param name="Network">
+/// <param name="AllowNetwork">
 /// Network access: granted only if declared by the script and allowed by policy; false withholds it
-/// even then; null lets the script's declaration decide.
+/// even then; null lets the script's declaration decide. (Not called Network: messages from before
+/// this field carried a Network = false that meant "not asked" and must not withhold anything.)
 /// </param>
 /// <param name="TmpBytes">Size of the writable scratch /tmp.</param>
 public sealed record RunLimits(
@@ -51,5 +52,5 @@ public sealed record RunLimits(
     long? MemoryBytes = null,
     int? MaxProcesses = null,
     long? MaxOutputBytes = null,
-    bool? Network = null,
+    bool? AllowNetwork = null,
     long? TmpBytes = null);

@@ -26,7 +26,9 @@ public static class CostModel
     public static double Actual(ScriptMetadata? metadata, string paramsJson, JsonElement? resultMetadata)
     {
         if (resultMetadata is { ValueKind: JsonValueKind.Object } reported
-            && reported.TryGetProperty("cost", out var cost) && cost.ValueKind == JsonValueKind.Number && cost.TryGetDouble(out var value) && value >= 0)
+            && reported.TryGetProperty("cost", out var cost) && cost.ValueKind == JsonValueKind.Number && cost.TryGetDouble(out var value) && value >= 0
+            // A reported 10**400 parses as infinity, which no log, sum or message can carry.
+            && double.IsFinite(value))
         {
             return value;
         }

@@ -215,7 +215,7 @@ public static partial class RequestValidation
 
     /// <summary>Message limits → sandbox overrides.</summary>
     public static LimitOverrides? Limits(Contracts.Messages.RunLimits? limits) =>
-        limits is null ? null : ToOverrides(limits.Timeout, limits.MemoryBytes ?? 0, limits.MaxProcesses ?? 0, limits.MaxOutputBytes ?? 0, limits.TmpBytes ?? 0, limits.Network);
+        limits is null ? null : ToOverrides(limits.Timeout, limits.MemoryBytes ?? 0, limits.MaxProcesses ?? 0, limits.MaxOutputBytes ?? 0, limits.TmpBytes ?? 0, limits.AllowNetwork);
 
     /// <summary>Proto limits → message limits.</summary>
     public static Contracts.Messages.RunLimits? ToMessage(Limits? limits) =>

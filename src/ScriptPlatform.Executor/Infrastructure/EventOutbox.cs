@@ -6,8 +6,11 @@ using ScriptPlatform.Persistence;
 
 namespace ScriptPlatform.Executor.Infrastructure;
 
-/// <summary>One pending event of the outbox: its kind and its JSON payload.</summary>
-public sealed record OutboxEvent(long Id, string Kind, string Payload);
+/// <summary>One pending event of the outbox: its kind, its JSON payload and how many publishes of it failed.</summary>
+public sealed record OutboxEvent(long Id, string Kind, string Payload, int Attempts);
+
+/// <summary>An event whose publish failed this round, and why.</summary>
+public sealed record FailedEvent(long Id, string Error);
 
 /// <summary>
 /// The transactional outbox (table <c>event_outbox</c>). Every statement that ends executions inserts their
@@ -50,23 +53,25 @@ public sealed class EventOutbox(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Locks up to <paramref name="limit"/> pending events, oldest first, in a transaction that lasts until the lease
-    /// is acknowledged or disposed. Rows another dispatcher holds are skipped, so several processes share the work.
+    /// is acknowledged or disposed. Rows another dispatcher holds are skipped, so several processes share the work;
+    /// rows that failed <paramref name="maxAttempts"/> times are parked (skipped for good).
     /// </summary>
-    public async Task<OutboxLease> LeaseAsync(int limit, CancellationToken ct)
+    public async Task<OutboxLease> LeaseAsync(int limit, int maxAttempts, CancellationToken ct)
     {
         var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         try
         {
             var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(
-                "SELECT id, kind, payload FROM event_outbox ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED", connection, transaction);
-            command.With("limit", limit);
+                "SELECT id, kind, payload, attempts FROM event_outbox WHERE attempts < @max ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED",
+                connection, transaction);
+            command.With("limit", limit).With("max", maxAttempts);
             var events = new List<OutboxEvent>();
             await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
-                    events.Add(new OutboxEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+                    events.Add(new OutboxEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3)));
                 }
             }
 
@@ -94,17 +99,33 @@ public sealed class EventOutbox(NpgsqlDataSource dataSource)
     private sealed record BatchPayload(Guid BatchId);
 }
 
-/// <summary>Pending events locked by one dispatcher; <see cref="AcknowledgeAsync"/> deletes them, disposing without it leaves them pending.</summary>
+/// <summary>
+/// Pending events locked by one dispatcher; <see cref="AcknowledgeAsync"/> settles them, disposing without it leaves
+/// them pending as they were.
+/// </summary>
 public sealed class OutboxLease(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<OutboxEvent> events) : IAsyncDisposable
 {
     public IReadOnlyList<OutboxEvent> Events => events;
 
-    /// <summary>The events were published: deletes them and commits.</summary>
-    public async Task AcknowledgeAsync(CancellationToken ct)
+    /// <summary>Deletes the events that are <paramref name="done"/> (published or dropped), counts a failure on the others, and commits.</summary>
+    public async Task AcknowledgeAsync(IReadOnlyCollection<long> done, IReadOnlyCollection<FailedEvent> failed, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("DELETE FROM event_outbox WHERE id = ANY(@ids)", connection, transaction);
-        command.With("ids", events.Select(e => e.Id).ToArray());
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await using (var delete = new NpgsqlCommand("DELETE FROM event_outbox WHERE id = ANY(@ids)", connection, transaction))
+        {
+            delete.With("ids", done.ToArray());
+            await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        if (failed.Count > 0)
+        {
+            await using var count = new NpgsqlCommand("""
+                UPDATE event_outbox o SET attempts = o.attempts + 1, last_error = f.error
+                FROM unnest(@ids, @errors) AS f(id, error) WHERE o.id = f.id
+                """, connection, transaction);
+            count.With("ids", failed.Select(f => f.Id).ToArray()).With("errors", failed.Select(f => f.Error).ToArray());
+            await count.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(ct).ConfigureAwait(false);
     }
 

@@ -34,6 +34,9 @@ public sealed partial class JobRunner(
     /// </summary>
     public async Task<Execution> RunAsync(RunnableJob job, Action<OutputLine>? onOutput, CancellationToken ct, CancellationToken stopping = default)
     {
+        // Registered until the outcome is written, not just while the sandbox runs: the abandonment sweep skips the
+        // runs this process serves, and a run between its sandbox and its record is still served.
+        using var handle = running.Register(job.ExecutionId, job.BatchId, ct);
         Completion completion;
         var estimate = CostModel.Estimate(job.Script.Metadata, job.ParamsJson);
         if (job.BudgetUsd is { } budget && estimate > budget)
@@ -43,7 +46,6 @@ public sealed partial class JobRunner(
         }
         else
         {
-            using var handle = running.Register(job.ExecutionId, job.BatchId, ct);
             using var kill = CancellationTokenSource.CreateLinkedTokenSource(handle.Token, stopping);
             completion = await RunInSandboxAsync(job, onOutput, kill.Token).ConfigureAwait(false);
             if (completion.Status == ExecutionStatus.Cancelled && stopping.IsCancellationRequested && !handle.Token.IsCancellationRequested)

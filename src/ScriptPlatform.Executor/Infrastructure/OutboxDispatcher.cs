@@ -20,23 +20,53 @@ public sealed partial class OutboxDispatcher(
     /// <summary>Events per round (one transaction, their publishes confirmed concurrently).</summary>
     public const int BatchSize = 100;
 
+    /// <summary>Failed publishes of one event, in rounds where others went out, before it is parked.</summary>
+    public const int MaxAttempts = 10;
+
+    // A round holds its rows' locks (and Postgres's vacuum horizon) while it waits for the broker: bounded.
+    private static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
-    /// <summary>One round: publishes up to <see cref="BatchSize"/> pending events, then deletes them; returns how many.</summary>
+    private enum Outcome
+    {
+        Published,
+        Dropped,
+        Failed,
+    }
+
+    /// <summary>
+    /// One round: publishes up to <see cref="BatchSize"/> pending events and deletes those that went out; returns how
+    /// many did. When none could be published the broker is most likely down: the round is rolled back untouched and
+    /// this throws, so the caller backs off. When only some failed, the failures are counted against those events.
+    /// </summary>
     public async Task<int> DispatchAsync(CancellationToken ct)
     {
-        await using var lease = await outbox.LeaseAsync(BatchSize, ct).ConfigureAwait(false);
+        using var round = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        round.CancelAfter(RoundTimeout);
+        await using var lease = await outbox.LeaseAsync(BatchSize, MaxAttempts, round.Token).ConfigureAwait(false);
         if (lease.Events.Count == 0)
         {
             return 0;
         }
 
-        // Concurrent publishes share the broker's confirm round trips. A failure rolls the whole round back, so some
-        // events may be published twice; consumers are idempotent on the execution and batch ids.
-        await Task.WhenAll(lease.Events.Select(e => PublishAsync(e, ct))).ConfigureAwait(false);
-        await lease.AcknowledgeAsync(ct).ConfigureAwait(false);
-        return lease.Events.Count;
+        // Concurrent publishes share the broker's confirm round trips. A rolled-back round may have published some
+        // events already, so they go out twice; consumers are idempotent on the execution and batch ids.
+        var results = await Task.WhenAll(lease.Events.Select(e => PublishAsync(e, round.Token))).ConfigureAwait(false);
+        var done = lease.Events.Where((_, i) => results[i].Outcome != Outcome.Failed).Select(e => e.Id).ToList();
+        if (!results.Any(r => r.Outcome == Outcome.Published) && results.Any(r => r.Outcome == Outcome.Failed))
+        {
+            throw new InvalidOperationException($"none of {lease.Events.Count} events could be published: {results.First(r => r.Error is not null).Error}");
+        }
+
+        var failed = lease.Events.Select((e, i) => (Event: e, Result: results[i])).Where(x => x.Result.Outcome == Outcome.Failed).ToList();
+        foreach (var (e, result) in failed.Where(x => x.Event.Attempts + 1 >= MaxAttempts))
+        {
+            LogParked(e.Id, e.Kind, MaxAttempts, result.Error!);
+        }
+
+        await lease.AcknowledgeAsync(done, failed.Select(x => new FailedEvent(x.Event.Id, x.Result.Error!)).ToList(), round.Token).ConfigureAwait(false);
+        return results.Count(r => r.Outcome == Outcome.Published);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -68,7 +98,7 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    private async Task PublishAsync(OutboxEvent e, CancellationToken ct)
+    private async Task<(Outcome Outcome, string? Error)> PublishAsync(OutboxEvent e, CancellationToken ct)
     {
         try
         {
@@ -83,11 +113,19 @@ public sealed partial class OutboxDispatcher(
                 default:
                     throw new JsonException($"unknown kind '{e.Kind}'");
             }
+
+            return (Outcome.Published, null);
         }
         catch (JsonException ex)
         {
             // A row that can never become a message (a bug) is dropped, loudly: kept, it would fail every round it is in.
             LogUnreadable(ex, e.Id, e.Kind);
+            return (Outcome.Dropped, null);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // Whatever this one event's problem (the serializer refusing a value, its batch gone), the others still go out.
+            return (Outcome.Failed, $"{ex.GetType().Name}: {ex.Message}");
         }
     }
 
@@ -101,6 +139,9 @@ public sealed partial class OutboxDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the outbox's events; they stay pending and are retried in {Backoff}")]
     private partial void LogDispatchFailed(Exception exception, TimeSpan backoff);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox event {Id} ({Kind}) failed {Attempts} times and is parked (kept in event_outbox, no longer sent): {Error}")]
+    private partial void LogParked(long id, string kind, int attempts, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox event {Id} ({Kind}) cannot be read and is dropped")]
     private partial void LogUnreadable(Exception exception, long id, string kind);

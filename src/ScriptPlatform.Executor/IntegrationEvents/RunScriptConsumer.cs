@@ -33,7 +33,7 @@ public sealed partial class RunScriptConsumer(
         {
             await ConsumeAsync(context, job).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not PoisonMessageException && !IsStopping(ex, context) && context.GetRetryAttempt() >= RunScriptConsumerDefinition.RetryLimit)
+        catch (Exception ex) when (ex is not PoisonMessageException && !IsStopping(context) && context.GetRetryAttempt() >= RunScriptConsumerDefinition.RetryLimit)
         {
             // The last attempt: leave a final record so the job is not stuck RUNNING, then let the
             // message go to the error queue with the fault.
@@ -44,8 +44,11 @@ public sealed partial class RunScriptConsumer(
         }
     }
 
-    /// <summary>This worker is stopping: the job is not at fault and must not be recorded as failed or cancelled.</summary>
-    private static bool IsStopping(Exception ex, ConsumeContext context) => ex is OperationCanceledException && context.CancellationToken.IsCancellationRequested;
+    /// <summary>
+    /// This worker is stopping: whatever failed meanwhile (the sandbox cancelled, or a Registry call cut short, which
+    /// surfaces as an RpcException rather than a cancellation) is not the job's fault and must not be recorded.
+    /// </summary>
+    private static bool IsStopping(ConsumeContext context) => context.CancellationToken.IsCancellationRequested;
 
     private async Task ConsumeAsync(ConsumeContext<RunScript> context, RunScript job)
     {
@@ -66,13 +69,18 @@ public sealed partial class RunScriptConsumer(
         {
             await RunClaimedAsync(context, job).ConfigureAwait(false);
         }
-        catch (OperationCanceledException ex) when (IsStopping(ex, context))
+        catch (Exception ex) when (IsStopping(context))
         {
-            // Hand the job back: QUEUED again, and the cancellation reaches MassTransit, which leaves the
-            // message unacknowledged, so the broker gives it to another worker (a rolling deploy cancels nothing).
+            // Hand the job back: QUEUED again, and a cancellation reaches MassTransit, which leaves the message
+            // unacknowledged, so the broker gives it to another worker (a rolling deploy cancels nothing).
             await store.ReleaseAsync(job.ExecutionId, runner.WorkerId, CancellationToken.None).ConfigureAwait(false);
             LogHandedBack(job.ExecutionId);
-            throw;
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw new OperationCanceledException("the worker stopped before the job finished", ex, context.CancellationToken);
         }
     }
 

@@ -42,7 +42,9 @@ internal sealed class HarnessFiles(string workDirectory, string hostPython)
         // .pyc run as the main script is never compared with its source anyway.
         const string Compile = "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], "
             + "dfile='/sandbox/runner.py', doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)";
-        CompiledRunnerPath = Path.ChangeExtension(RunnerPath, ".pyc");
+        // Named by interpreter too: processes sharing a work directory may run different ones.
+        var interpreter = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(hostPython)))[..8];
+        CompiledRunnerPath = Path.ChangeExtension(RunnerPath, null) + "-" + interpreter + ".pyc";
         await ProduceAsync(CompiledRunnerPath, temp => ["-I", "-c", Compile, RunnerPath, temp], "compiling the sandbox harness", ct).ConfigureAwait(false);
     }
 

@@ -61,7 +61,7 @@ internal static class ResultMapper
                 ? NotReadable("it contains a lone UTF-16 surrogate, which is not valid Unicode text")
                 : result;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException or OverflowException)
         {
             // A frame of the right shape with values of the wrong kinds: the script forged it.
             return Protocol($"the result frame is malformed: {ex.Message}");
@@ -166,7 +166,14 @@ internal static class ResultMapper
             if (metadata.CostPerUnit is { } perUnit)
             {
                 var units = m.TryGetProperty("units", out var u) && u.ValueKind == JsonValueKind.Number && u.TryGetDecimal(out var declared) ? declared : rows ?? 1;
-                return perUnit * units;
+                try
+                {
+                    return perUnit * units;
+                }
+                catch (OverflowException)
+                {
+                    return null; // beyond decimal's range (about 7.9e28): no cost anyone could bill
+                }
             }
         }
 

@@ -97,6 +97,24 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cost_beyond_decimals_range_is_no_cost_not_a_failure()
+    {
+        const string script = """
+            # /// script
+            # [tool.scriptplatform]
+            # cost_per_unit = 2
+            # ///
+            def execute(params):
+                return {'status': 'success', 'data': 1, 'metadata': {'units': 5e28}}
+            """;
+
+        var result = await RunAsync(script);
+
+        Assert.Equal(SandboxStatus.Success, result.Status);
+        Assert.Null(result.Cost);
+    }
+
+    [Fact]
     public async Task An_exception_message_with_a_lone_surrogate_is_an_error_with_the_escaped_text()
     {
         var result = await RunAsync("def execute(params):\n    raise ValueError('bad ' + chr(0xD800))\n");
