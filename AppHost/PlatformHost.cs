@@ -105,7 +105,7 @@ internal sealed class PlatformHost(IOptions<AppHostOptions> options, IHostApplic
         foreach (var other in ServiceCatalog.All)
         {
             var otherPort = _options.Services.GetValueOrDefault(other.Name)?.Port is > 0 and var p ? p : other.DefaultPort;
-            environment[$"ScriptPlatform__Services__{other.Name}"] = $"http://127.0.0.1:{otherPort}";
+            environment[$"services__{other.Name}__http__0"] = $"http://127.0.0.1:{otherPort}";
         }
         if (definition.Database is { } database && _infrastructure!.PostgresConnectionString is { } postgres)
         {

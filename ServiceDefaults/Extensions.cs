@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -9,8 +8,8 @@ using Microsoft.Extensions.Hosting;
 namespace ScriptPlatform.ServiceDefaults;
 
 /// <summary>
-/// What every ScriptPlatform service shares: OpenTelemetry, health endpoints, structured logs and a
-/// graceful shutdown. Mirrors Aspire's ServiceDefaults template (which does not restore here).
+/// What every ScriptPlatform service shares, after Aspire's ServiceDefaults template: OpenTelemetry,
+/// health endpoints, service discovery, resilient HTTP clients, structured logs and a graceful shutdown.
 /// </summary>
 public static class Extensions
 {
@@ -26,10 +25,19 @@ public static class Extensions
         where TBuilder : IHostApplicationBuilder
     {
         builder.AddStructuredLogging();
-        builder.AddTelemetry();
+        builder.ConfigureOpenTelemetry();
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
-        builder.Services.AddTransient<IStartupFilter, ServerSpanTagsStartupFilter>();
+
+        // http://registry resolves through configuration (services:registry:http:0), as Aspire injects it.
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            // gRPC clients take this off again (AddPlatformGrpcClient): their retry is gRPC's own policy.
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+
         builder.Services.AddHostedService<ParentProcessWatch>();
         // SIGTERM and Ctrl+C stop the host; give in-flight work time to finish.
         builder.Services.Configure<HostOptions>(options =>

@@ -9,11 +9,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using ScriptPlatform.Contracts.Clients;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Executor.Extensions;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.LocalResources;
@@ -103,7 +103,7 @@ async Task Sandboxed(string paramsJson)
 }
 
 // 2. Batches through the Executor (API + worker in this process, the same wiring as Program.cs).
-async Task<(double Seconds, Batch Batch)> BatchSeconds(ExecutorClient client, int count)
+async Task<(double Seconds, Batch Batch)> BatchSeconds(ExecutorService.ExecutorServiceClient client, int count)
 {
     var started = DateTime.UtcNow;
     var submitted = await client.SubmitBatchAsync(new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Script }, ParamsJson = { paramSets.Take(count) } } });
@@ -197,7 +197,7 @@ var gap = P(latencies, 0.5) - P(sandboxTimes, 0.5);
 Console.WriteLine();
 Console.WriteLine($"Run p50 - sandbox p50 = {gap:0.00} ms (target <= 10 ms: {(gap <= 10 ? "met" : "NOT met")})");
 
-static async Task<Batch> WaitAsync(ExecutorClient client, string batchId)
+static async Task<Batch> WaitAsync(ExecutorService.ExecutorServiceClient client, string batchId)
 {
     while (true)
     {
@@ -226,10 +226,10 @@ internal sealed class Host : IAsyncDisposable
     {
         _app = app;
         _channel = channel;
-        Client = new ExecutorClient(channel);
+        Client = new ExecutorService.ExecutorServiceClient(channel);
     }
 
-    public ExecutorClient Client { get; }
+    public ExecutorService.ExecutorServiceClient Client { get; }
 
     public static async Task<Host> StartAsync(LocalInfrastructure infrastructure, bool warm, int baseUid)
     {

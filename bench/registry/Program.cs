@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
-using ScriptPlatform.Contracts.Clients;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.LocalResources;
 using ScriptPlatform.Registry.Bench;
 using ScriptPlatform.Registry.Domain;
@@ -89,7 +89,7 @@ Dictionary<SearchMode, Quality> quality;
 await using (var registry = await RegistryProcess.StartAsync(registryDll, qualityDb, infra.RabbitMqConnectionString))
 {
     using var channel = GrpcChannel.ForAddress(registry.Address);
-    var client = new RegistryClient(channel);
+    var client = new RegistryService.RegistryServiceClient(channel);
     var admin = Auth(qualityAdmin);
     foreach (var s in labeled)
     {
@@ -139,25 +139,25 @@ await using var scaleRegistry = await RegistryProcess.StartAsync(registryDll, sc
 var startSeconds = startWatch.Elapsed.TotalSeconds;
 var rssLoaded = scaleRegistry.RssMiB();
 using var scaleChannel = GrpcChannel.ForAddress(scaleRegistry.Address);
-var scaleClient = new RegistryClient(scaleChannel);
+var scaleClient = new RegistryService.RegistryServiceClient(scaleChannel);
 var publisher = (await scaleClient.CreateApiKeyAsync(new CreateApiKeyRequest { Owner = "bench", Label = "bench", Scopes = { ApiKeyScope.Publish } }, Auth(scaleAdmin))).Secret;
 
 // ---- 3. Latency: hybrid search, load by name, and the gRPC floor ---------------------------------
 var names = SyntheticScripts.Generate(scale).Select(s => s.Name).ToArray();
 var queries = labeled.SelectMany(l => l.Queries).Concat(SyntheticScripts.Generate(300, seed: 99).Select(s => s.Description.ToLowerInvariant())).ToArray();
-await Measure(500, i => scaleClient.HelpAsync(new HelpRequest { Topic = "search" })); // warm-up
-var floor = await Measure(2000, i => scaleClient.HelpAsync(new HelpRequest { Topic = "search" }));
+await Measure(500, i => scaleClient.HelpAsync(new HelpRequest { Topic = "search" }).ResponseAsync); // warm-up
+var floor = await Measure(2000, i => scaleClient.HelpAsync(new HelpRequest { Topic = "search" }).ResponseAsync);
 foreach (var warm in new[] { SearchMode.Hybrid, SearchMode.FullText, SearchMode.Semantic })
 {
-    await Measure(300, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[i % queries.Length], Limit = 10, Mode = warm }));
+    await Measure(300, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[i % queries.Length], Limit = 10, Mode = warm }).ResponseAsync);
 }
 
-var fullText = await Measure(1000, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[(i * 7) % queries.Length], Limit = 10, Mode = SearchMode.FullText }));
-var semantic = await Measure(1000, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[(i * 7) % queries.Length], Limit = 10, Mode = SearchMode.Semantic }));
-var hybrid = await Measure(2000, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[(i * 7) % queries.Length], Limit = 10 }));
+var fullText = await Measure(1000, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[(i * 7) % queries.Length], Limit = 10, Mode = SearchMode.FullText }).ResponseAsync);
+var semantic = await Measure(1000, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[(i * 7) % queries.Length], Limit = 10, Mode = SearchMode.Semantic }).ResponseAsync);
+var hybrid = await Measure(2000, i => scaleClient.SearchAsync(new SearchRequest { Query = queries[(i * 7) % queries.Length], Limit = 10 }).ResponseAsync);
 var random = new Random(5);
-await Measure(300, i => scaleClient.LoadAsync(new LoadRequest { Script = new ScriptRef { Name = names[random.Next(names.Length)] } }));
-var load = await Measure(3000, i => scaleClient.LoadAsync(new LoadRequest { Script = new ScriptRef { Name = names[random.Next(names.Length)] } }));
+await Measure(300, i => scaleClient.LoadAsync(new LoadRequest { Script = new ScriptRef { Name = names[random.Next(names.Length)] } }).ResponseAsync);
+var load = await Measure(3000, i => scaleClient.LoadAsync(new LoadRequest { Script = new ScriptRef { Name = names[random.Next(names.Length)] } }).ResponseAsync);
 var loadSql = await MeasureSqlLoad(scaleDb, names, 3000);
 
 // ---- 4. Publish throughput over gRPC, 16 concurrent clients (each its own connection) -------------
@@ -172,7 +172,7 @@ await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
 {
     latencies[c] = [];
     using var channel = GrpcChannel.ForAddress(scaleRegistry.Address);
-    var client = new RegistryClient(channel);
+    var client = new RegistryService.RegistryServiceClient(channel);
     var auth = Auth(publisher);
     for (var i = c; publishWatch.Elapsed.TotalSeconds < publishSeconds && i < synthetic.Length; i += clients)
     {
@@ -256,7 +256,7 @@ string? Arg(string name)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
-static CallOptions Auth(string secret) => new(Headers: new Metadata().Add("authorization", "Bearer " + secret));
+static CallOptions Auth(string secret) => new(headers: new Metadata { { "authorization", "Bearer " + secret } });
 
 static PublishRequest LabeledPublish(LabeledScript s) => new()
 {
@@ -268,7 +268,7 @@ static PublishRequest LabeledPublish(LabeledScript s) => new()
     Summary = s.Summary,
 };
 
-static async Task<Dictionary<SearchMode, Quality>> Evaluate(RegistryClient client, List<LabeledScript> labeled, bool verbose)
+static async Task<Dictionary<SearchMode, Quality>> Evaluate(RegistryService.RegistryServiceClient client, List<LabeledScript> labeled, bool verbose)
 {
     var result = new Dictionary<SearchMode, Quality>();
     foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMode.Hybrid })
@@ -335,7 +335,7 @@ static async Task<double> MeasureThroughput(Uri address, int clients, TimeSpan d
     await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
     {
         using var channel = GrpcChannel.ForAddress(address);
-        var client = new RegistryClient(channel);
+        var client = new RegistryService.RegistryServiceClient(channel);
         while (watch.Elapsed < duration)
         {
             await client.HelpAsync(new HelpRequest { Topic = "publish" });

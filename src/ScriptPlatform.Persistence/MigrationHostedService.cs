@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -23,18 +24,39 @@ internal sealed class MigrationHostedService(NpgsqlDataSource dataSource, Migrat
 public static class PersistenceServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers a pooled <see cref="NpgsqlDataSource"/> for <paramref name="connectionString"/> and a
-    /// start-up step that applies the migrations embedded in <paramref name="assembly"/> under
-    /// <paramref name="resourcePrefix"/>. Call it before registering anything that needs the schema
-    /// at start-up (hosted services start in registration order).
+    /// Registers the service's <see cref="NpgsqlDataSource"/> through Aspire.Npgsql (pooling, a
+    /// readiness health check, tracing and metrics) from <c>ConnectionStrings:{connectionName}</c>,
+    /// and a start-up step that applies the migrations embedded in <paramref name="assembly"/> under
+    /// <paramref name="resourcePrefix"/>. Call it before registering anything that needs the schema at
+    /// start-up (hosted services start in registration order).
     /// </summary>
-    public static IServiceCollection AddPostgresWithMigrations(
-        this IServiceCollection services, string connectionString, Assembly assembly, string resourcePrefix, string? lockKey = null)
+    public static IHostApplicationBuilder AddPostgresWithMigrations(
+        this IHostApplicationBuilder builder,
+        string connectionName,
+        Assembly assembly,
+        string resourcePrefix,
+        string? lockKey = null,
+        Action<NpgsqlConnectionStringBuilder>? tune = null)
     {
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        services.AddSingleton(new MigrationSource(assembly, resourcePrefix, lockKey ?? resourcePrefix));
-        services.AddSingleton<MigrationRunner>();
-        services.AddHostedService<MigrationHostedService>();
-        return services;
+        ArgumentNullException.ThrowIfNull(builder);
+        if (string.IsNullOrEmpty(builder.Configuration.GetConnectionString(connectionName)))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{connectionName} is not set; the service keeps its data in Postgres (set ConnectionStrings__{connectionName}).");
+        }
+
+        builder.AddNpgsqlDataSource(connectionName, settings =>
+        {
+            if (tune is not null)
+            {
+                var csb = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
+                tune(csb);
+                settings.ConnectionString = csb.ConnectionString;
+            }
+        });
+        builder.Services.AddSingleton(new MigrationSource(assembly, resourcePrefix, lockKey ?? resourcePrefix));
+        builder.Services.AddSingleton<MigrationRunner>();
+        builder.Services.AddHostedService<MigrationHostedService>();
+        return builder;
     }
 }

@@ -1,5 +1,4 @@
 using Google.Protobuf.Reflection;
-using ScriptPlatform.Contracts.Clients;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Contracts.Generation.V1;
@@ -8,7 +7,7 @@ using ScriptPlatform.Contracts.Registry.V1;
 
 namespace ScriptPlatform.Contracts.Tests;
 
-/// <summary>The contract surface in one place: every proto file, and each service with its typed client.</summary>
+/// <summary>The contract surface in one place: every proto file, and each service with its generated client.</summary>
 internal static class Contracts
 {
     public static readonly FileDescriptor[] Files =
@@ -22,10 +21,10 @@ internal static class Contracts
 
     public static readonly (Type Client, ServiceDescriptor Service)[] Clients =
     [
-        (typeof(RegistryClient), RegistryClient.Descriptor),
-        (typeof(ExecutorClient), ExecutorClient.Descriptor),
-        (typeof(GenerationClient), GenerationClient.Descriptor),
-        (typeof(IntentClient), IntentClient.Descriptor),
+        (typeof(RegistryService.RegistryServiceClient), RegistryService.Descriptor),
+        (typeof(ExecutorService.ExecutorServiceClient), ExecutorService.Descriptor),
+        (typeof(GenerationService.GenerationServiceClient), GenerationService.Descriptor),
+        (typeof(IntentService.IntentServiceClient), IntentService.Descriptor),
     ];
 
     public static IEnumerable<MessageDescriptor> AllMessages() =>

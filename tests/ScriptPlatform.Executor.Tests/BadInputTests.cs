@@ -3,7 +3,8 @@ using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Tests.Infrastructure;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace ScriptPlatform.Executor.Tests;
 
@@ -18,13 +19,13 @@ public sealed class BadInputTests(Platform platform)
     {
         var error = await Assert.ThrowsAsync<RpcException>(call);
         Assert.Equal(status, error.StatusCode);
-        Assert.Contains(mentions, error.Detail, StringComparison.Ordinal);
+        Assert.Contains(mentions, error.Status.Detail, StringComparison.Ordinal);
         return error;
     }
 
     private async Task DrainAsync(RunRequest request)
     {
-        await foreach (var _ in _host.Client.RunStreamAsync(request))
+        await foreach (var _ in _host.Client.RunStream(request).ResponseStream.ReadAllAsync())
         {
         }
     }
@@ -35,10 +36,10 @@ public sealed class BadInputTests(Platform platform)
         var batch = new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = OverInlineLimit }, ParamsJson = { "{}", "{}" } } };
         var items = new SubmitBatchRequest { Items = new BatchItems { Items = { new BatchItem { Inline = new InlineScript { Content = OverInlineLimit } } } } };
 
-        await FailsWith(StatusCode.ResourceExhausted, () => _host.Client.RunAsync(Scripts.Inline(OverInlineLimit)), "256 KiB");
+        await FailsWith(StatusCode.ResourceExhausted, () => _host.Client.RunAsync(Scripts.Inline(OverInlineLimit)).ResponseAsync, "256 KiB");
         await FailsWith(StatusCode.ResourceExhausted, () => DrainAsync(Scripts.Inline(OverInlineLimit)), "256 KiB");
-        await FailsWith(StatusCode.ResourceExhausted, () => _host.Client.SubmitBatchAsync(batch), "256 KiB");
-        await FailsWith(StatusCode.ResourceExhausted, () => _host.Client.SubmitBatchAsync(items), "256 KiB");
+        await FailsWith(StatusCode.ResourceExhausted, () => _host.Client.SubmitBatchAsync(batch).ResponseAsync, "256 KiB");
+        await FailsWith(StatusCode.ResourceExhausted, () => _host.Client.SubmitBatchAsync(items).ResponseAsync, "256 KiB");
     }
 
     [Fact]
@@ -48,7 +49,7 @@ public sealed class BadInputTests(Platform platform)
         var item = new BatchItem { Script = new ScriptRef { Name = "no_such_script_anywhere" } };
         var request = new SubmitBatchRequest { Items = new BatchItems { Items = { Enumerable.Repeat(item, 100_001) } } };
 
-        await FailsWith(StatusCode.ResourceExhausted, () => _host.Client.SubmitBatchAsync(request), "the limit is 100000");
+        await FailsWith(StatusCode.ResourceExhausted, () => _host.Client.SubmitBatchAsync(request).ResponseAsync, "the limit is 100000");
     }
 
     [Fact]
@@ -58,9 +59,9 @@ public sealed class BadInputTests(Platform platform)
         var tooManyNanos = new ListExecutionsRequest { CreatedBefore = new Timestamp { Seconds = 1, Nanos = 1_000_000_000 } };
         var beyondYear9999 = new ListExecutionsRequest { CreatedBefore = new Timestamp { Seconds = long.MaxValue } };
 
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.ListExecutionsAsync(negativeNanos), "created_after");
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.ListExecutionsAsync(tooManyNanos), "created_before");
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.ListExecutionsAsync(beyondYear9999), "created_before");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.ListExecutionsAsync(negativeNanos).ResponseAsync, "created_after");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.ListExecutionsAsync(tooManyNanos).ResponseAsync, "created_before");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.ListExecutionsAsync(beyondYear9999).ResponseAsync, "created_before");
     }
 
     [Fact]
@@ -82,10 +83,10 @@ public sealed class BadInputTests(Platform platform)
             Limits = new Limits { Timeout = mixedSigns },
         };
 
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Run(mixedSigns)), "limits.timeout");
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Run(tooManyNanos)), "limits.timeout");
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Run(twoDays)), "86400");
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(batch), "limits.timeout");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Run(mixedSigns)).ResponseAsync, "limits.timeout");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Run(tooManyNanos)).ResponseAsync, "limits.timeout");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Run(twoDays)).ResponseAsync, "86400");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(batch).ResponseAsync, "limits.timeout");
     }
 
     [Fact]
@@ -117,12 +118,12 @@ public sealed class BadInputTests(Platform platform)
             BatchId = batchId,
         };
 
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Scripts.Inline(Scripts.Add, """{"a": 1, "b": 2}""", bad)), "caller");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Scripts.Inline(Scripts.Add, """{"a": 1, "b": 2}""", bad)).ResponseAsync, "caller");
         await FailsWith(StatusCode.InvalidArgument, () => DrainAsync(Scripts.Inline(Scripts.Add, """{"a": 1, "b": 2}""", bad)), "caller");
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(Batch(bad, "ok")), "caller");
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(Batch("ok", bad)), "label");
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.ListExecutionsAsync(new ListExecutionsRequest { Caller = bad }), "caller");
-        await FailsWith(StatusCode.NotFound, () => _host.Client.GetBatchAsync(new GetBatchRequest { BatchId = batchId }), batchId);
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(Batch(bad, "ok")).ResponseAsync, "caller");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(Batch("ok", bad)).ResponseAsync, "label");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.ListExecutionsAsync(new ListExecutionsRequest { Caller = bad }).ResponseAsync, "caller");
+        await FailsWith(StatusCode.NotFound, () => _host.Client.GetBatchAsync(new GetBatchRequest { BatchId = batchId }).ResponseAsync, batchId);
     }
 
     [Fact]
@@ -131,8 +132,8 @@ public sealed class BadInputTests(Platform platform)
         var tooLong = new string('c', RequestValidation.MaxNameLength + 1);
         var batch = new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Scripts.Add }, ParamsJson = { "{}" } }, Label = tooLong };
 
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Scripts.Inline(Scripts.Add, "{}", tooLong)), "the limit is 256");
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(batch), "label");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Scripts.Inline(Scripts.Add, "{}", tooLong)).ResponseAsync, "the limit is 256");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(batch).ResponseAsync, "label");
     }
 
     [Fact]
@@ -143,9 +144,9 @@ public sealed class BadInputTests(Platform platform)
             FanOut = new BatchFanOut { Inline = new InlineScript { Content = Scripts.Sleeps(0.5) }, ParamsJson = { "{}", "{}" } },
         });
 
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.CancelAsync(new CancelRequest { BatchId = submitted.BatchId, Reason = "stop\0now" }), "reason");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.CancelAsync(new CancelRequest { BatchId = submitted.BatchId, Reason = "stop\0now" }).ResponseAsync, "reason");
         await FailsWith(StatusCode.InvalidArgument,
-            () => _host.Client.CancelAsync(new CancelRequest { BatchId = submitted.BatchId, Reason = new string('r', RequestValidation.MaxReasonLength + 1) }), "the limit is 1024");
+            () => _host.Client.CancelAsync(new CancelRequest { BatchId = submitted.BatchId, Reason = new string('r', RequestValidation.MaxReasonLength + 1) }).ResponseAsync, "the limit is 1024");
         var batch = await _host.Client.BatchFinishedAsync(submitted.BatchId);
 
         Assert.Equal((BatchState.Completed, 2), (batch.State, batch.Count(ExecutionStatus.Success)));
@@ -164,7 +165,7 @@ public sealed class BadInputTests(Platform platform)
             """;
         var events = new List<RunStreamEvent>();
 
-        await foreach (var e in _host.Client.RunStreamAsync(Scripts.Inline(script)))
+        await foreach (var e in _host.Client.RunStream(Scripts.Inline(script)).ResponseStream.ReadAllAsync())
         {
             if (events.Count == 0)
             {
@@ -229,8 +230,8 @@ public sealed class BadInputTests(Platform platform)
         var caller = "infinite-" + Guid.NewGuid().ToString("N");
         var batch = new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Scripts.PerUrl }, ParamsJson = { "{}", """{"urls": 1e400}""" } }, Caller = caller };
 
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Scripts.Inline(Scripts.PerUrl, """{"urls": 1e400}""", caller)), "urls");
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(batch), "fan_out.params_json[1]");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Scripts.Inline(Scripts.PerUrl, """{"urls": 1e400}""", caller)).ResponseAsync, "urls");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(batch).ResponseAsync, "fan_out.params_json[1]");
         var logged = await _host.Client.ListExecutionsAsync(new ListExecutionsRequest { Caller = caller });
 
         Assert.Empty(logged.Executions);

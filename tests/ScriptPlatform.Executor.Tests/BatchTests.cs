@@ -1,7 +1,8 @@
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Executor.Tests.Infrastructure;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace ScriptPlatform.Executor.Tests;
 
@@ -74,11 +75,11 @@ public sealed class BatchTests(Platform platform)
             BatchId = batchId,
         };
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.SubmitBatchAsync(request));
-        var lookup = await Assert.ThrowsAsync<RpcException>(() => _host.Client.GetBatchAsync(new GetBatchRequest { BatchId = batchId }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.SubmitBatchAsync(request).ResponseAsync);
+        var lookup = await Assert.ThrowsAsync<RpcException>(() => _host.Client.GetBatchAsync(new GetBatchRequest { BatchId = batchId }).ResponseAsync);
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Contains("1.25", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("1.25", error.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.NotFound, lookup.StatusCode);
     }
 
@@ -101,7 +102,7 @@ public sealed class BatchTests(Platform platform)
     [Fact]
     public async Task GetBatch_of_an_unknown_batch_is_NOT_FOUND()
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.GetBatchAsync(new GetBatchRequest { BatchId = Guid.NewGuid().ToString() }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.GetBatchAsync(new GetBatchRequest { BatchId = Guid.NewGuid().ToString() }).ResponseAsync);
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
@@ -111,9 +112,9 @@ public sealed class BatchTests(Platform platform)
     {
         var request = new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Scripts.Add }, ParamsJson = { "{}", "[1]" } } };
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.SubmitBatchAsync(request));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.SubmitBatchAsync(request).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Contains("params_json[1]", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("params_json[1]", error.Status.Detail, StringComparison.Ordinal);
     }
 }

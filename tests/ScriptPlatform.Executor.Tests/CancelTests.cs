@@ -1,7 +1,8 @@
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Executor.Tests.Infrastructure;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace ScriptPlatform.Executor.Tests;
 
@@ -18,7 +19,7 @@ public sealed class CancelTests(Platform platform)
         await _host.Client.ExecutionInAsync(request.ExecutionId, e => e.Status == ExecutionStatus.Running);
 
         var cancel = await _host.Client.CancelAsync(new CancelRequest { ExecutionId = request.ExecutionId, Reason = "changed my mind" });
-        var finished = (await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken)).Execution;
+        var finished = (await run.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken)).Execution;
 
         Assert.Equal(1, cancel.CancelledCount);
         Assert.Equal(ExecutionStatus.Cancelled, cancel.Execution.Status);
@@ -33,11 +34,11 @@ public sealed class CancelTests(Platform platform)
     {
         var done = (await _host.Client.RunAsync(Scripts.Inline(Scripts.Add, """{"a": 1, "b": 1}"""))).Execution;
 
-        var finished = await Assert.ThrowsAsync<RpcException>(() => _host.Client.CancelAsync(new CancelRequest { ExecutionId = done.Id }));
-        var unknown = await Assert.ThrowsAsync<RpcException>(() => _host.Client.CancelAsync(new CancelRequest { ExecutionId = Guid.NewGuid().ToString() }));
+        var finished = await Assert.ThrowsAsync<RpcException>(() => _host.Client.CancelAsync(new CancelRequest { ExecutionId = done.Id }).ResponseAsync);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => _host.Client.CancelAsync(new CancelRequest { ExecutionId = Guid.NewGuid().ToString() }).ResponseAsync);
 
         Assert.Equal(StatusCode.FailedPrecondition, finished.StatusCode);
-        Assert.Contains("SUCCESS", finished.Detail, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("SUCCESS", finished.Status.Detail, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
         Assert.Equal(ExecutionStatus.Success, (await _host.Client.GetExecutionAsync(new GetExecutionRequest { Id = done.Id })).Execution.Status);
     }
@@ -63,14 +64,14 @@ public sealed class CancelTests(Platform platform)
         Assert.Equal(BatchState.Cancelled, batch.State);
         Assert.Equal(6, after.Count(ExecutionStatus.Cancelled));
         Assert.Equal(1.0, after.Progress);
-        var again = await Assert.ThrowsAsync<RpcException>(() => _host.Client.CancelAsync(new CancelRequest { BatchId = submitted.BatchId }));
+        var again = await Assert.ThrowsAsync<RpcException>(() => _host.Client.CancelAsync(new CancelRequest { BatchId = submitted.BatchId }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);
     }
 
     [Fact]
     public async Task Cancelling_an_unknown_batch_is_NOT_FOUND()
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.CancelAsync(new CancelRequest { BatchId = Guid.NewGuid().ToString() }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.CancelAsync(new CancelRequest { BatchId = Guid.NewGuid().ToString() }).ResponseAsync);
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }

@@ -1,7 +1,8 @@
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Executor.Tests.Infrastructure;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace ScriptPlatform.Executor.Tests;
 
@@ -57,11 +58,11 @@ public sealed class RunTests(Platform platform)
     {
         TestRegistry.Publish("known_script", "1.0.0", Scripts.Add);
 
-        var script = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(new RunRequest { Script = new ScriptRef { Name = "no_such_script" } }));
-        var version = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(new RunRequest { Script = new ScriptRef { Name = "known_script", VersionSelector = "9.9.9" } }));
+        var script = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(new RunRequest { Script = new ScriptRef { Name = "no_such_script" } }).ResponseAsync);
+        var version = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(new RunRequest { Script = new ScriptRef { Name = "known_script", VersionSelector = "9.9.9" } }).ResponseAsync);
 
         Assert.Equal(StatusCode.NotFound, script.StatusCode);
-        Assert.Contains("no_such_script", script.Detail, StringComparison.Ordinal);
+        Assert.Contains("no_such_script", script.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.NotFound, version.StatusCode);
     }
 
@@ -71,10 +72,10 @@ public sealed class RunTests(Platform platform)
     [InlineData("{not json")]
     public async Task Run_rejects_params_that_are_not_a_JSON_object_with_INVALID_ARGUMENT(string paramsJson)
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(Scripts.Inline(Scripts.Add, paramsJson)));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(Scripts.Inline(Scripts.Add, paramsJson)).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Contains("params_json", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("params_json", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -82,17 +83,17 @@ public sealed class RunTests(Platform platform)
     {
         var big = $$"""{"blob": "{{new string('x', 1 << 20)}}"}""";
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(Scripts.Inline(Scripts.Add, big)));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(Scripts.Inline(Scripts.Add, big)).ResponseAsync);
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Contains("1 MiB", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("1 MiB", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Run_without_a_source_or_with_a_bad_name_is_INVALID_ARGUMENT()
     {
-        var none = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(new RunRequest { ParamsJson = "{}" }));
-        var badName = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(new RunRequest { Script = new ScriptRef { Name = "../etc/passwd" } }));
+        var none = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(new RunRequest { ParamsJson = "{}" }).ResponseAsync);
+        var badName = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(new RunRequest { Script = new ScriptRef { Name = "../etc/passwd" } }).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, none.StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, badName.StatusCode);
@@ -122,10 +123,10 @@ public sealed class RunTests(Platform platform)
         var request = Scripts.Inline(Scripts.PerUrl, """{"urls": ["a", "b", "c", "d"]}""", caller);
         request.BudgetUsd = 0.5;
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(request));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(request).ResponseAsync);
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Contains("budget", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("budget", error.Status.Detail, StringComparison.Ordinal);
         var logged = await _host.Client.ListExecutionsAsync(new ListExecutionsRequest { Caller = caller });
         Assert.Empty(logged.Executions);
     }
@@ -148,7 +149,7 @@ public sealed class RunTests(Platform platform)
         var request = Scripts.Inline(Scripts.Add, """{"a": 1, "b": 2}""");
         request.ExpectedContentHash = new string('0', 64);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(request));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.RunAsync(request).ResponseAsync);
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
     }
@@ -172,7 +173,7 @@ public sealed class RunTests(Platform platform)
     public async Task RunStream_sends_started_then_each_output_line_then_the_result()
     {
         var events = new List<RunStreamEvent>();
-        await foreach (var e in _host.Client.RunStreamAsync(Scripts.Inline(Scripts.Chatty)))
+        await foreach (var e in _host.Client.RunStream(Scripts.Inline(Scripts.Chatty)).ResponseStream.ReadAllAsync())
         {
             events.Add(e);
         }

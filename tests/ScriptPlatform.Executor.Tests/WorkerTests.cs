@@ -112,8 +112,8 @@ public sealed class BinaryTests(Platform platform)
                 }
             },
             r => r is { IsSuccessStatusCode: true }, timeoutMs: 60_000, what: "/health");
-        using var channel = ScriptPlatform.Grpc.GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
-        var run = await new ScriptPlatform.Contracts.Clients.ExecutorClient(channel).RunAsync(Scripts.Inline(Scripts.Add, """{"a": 20, "b": 22}"""));
+        using var channel = global::Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+        var run = await new ExecutorService.ExecutorServiceClient(channel).RunAsync(Scripts.Inline(Scripts.Add, """{"a": 20, "b": 22}"""));
 
         Assert.Equal(System.Net.HttpVersion.Version20, health!.Version);
         Assert.Contains("Healthy", await health.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);

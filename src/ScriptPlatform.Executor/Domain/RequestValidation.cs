@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ScriptPlatform.Contracts.Common.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
 using ScriptPlatform.Sandbox;
 using ScriptPlatform.Sandbox.Limits;
 
@@ -49,7 +49,7 @@ public static partial class RequestValidation
         var bytes = Encoding.UTF8.GetByteCount(paramsJson);
         if (bytes > MaxParamsBytes)
         {
-            throw new RpcException(StatusCode.ResourceExhausted, $"{what} is {bytes} bytes; the limit is {MaxParamsBytes} bytes (1 MiB). Pass large inputs by reference instead.");
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"{what} is {bytes} bytes; the limit is {MaxParamsBytes} bytes (1 MiB). Pass large inputs by reference instead."));
         }
 
         try
@@ -57,13 +57,13 @@ public static partial class RequestValidation
             using var document = JsonDocument.Parse(paramsJson);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                throw new RpcException(StatusCode.InvalidArgument,
-                    $"{what} must be a JSON object such as {{\"a\": 1}}, not a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}.");
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"{what} must be a JSON object such as {{\"a\": 1}}, not a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}."));
             }
         }
         catch (JsonException ex)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"{what} is not valid JSON: {ex.Message}");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what} is not valid JSON: {ex.Message}"));
         }
 
         return paramsJson;
@@ -74,8 +74,8 @@ public static partial class RequestValidation
     {
         if (string.IsNullOrEmpty(name) || !NamePattern().IsMatch(name))
         {
-            throw new RpcException(StatusCode.InvalidArgument,
-                $"{what} '{name}' is not a valid script name: use lower-case letters, digits and '_', starting with a letter, at most 64 characters.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{what} '{name}' is not a valid script name: use lower-case letters, digits and '_', starting with a letter, at most 64 characters."));
         }
 
         return name;
@@ -91,16 +91,16 @@ public static partial class RequestValidation
 
         return Guid.TryParse(id, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new RpcException(StatusCode.InvalidArgument, $"{what} '{id}' is not a UUID.");
+            : throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what} '{id}' is not a UUID."));
     }
 
     /// <summary>A required UUID.</summary>
     public static Guid RequiredId(string? id, string what) =>
-        OptionalId(id, what) ?? throw new RpcException(StatusCode.InvalidArgument, $"{what} is required.");
+        OptionalId(id, what) ?? throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what} is required."));
 
     /// <summary>A budget must be a non-negative number.</summary>
     public static double? Budget(bool has, double value) =>
-        !has ? null : value is >= 0 and < double.PositiveInfinity ? value : throw new RpcException(StatusCode.InvalidArgument, $"budget_usd must be a non-negative number, not {value}.");
+        !has ? null : value is >= 0 and < double.PositiveInfinity ? value : throw new RpcException(new Status(StatusCode.InvalidArgument, $"budget_usd must be a non-negative number, not {value}."));
 
     /// <summary>
     /// The cost estimate of one job; INVALID_ARGUMENT when it is not a finite number (params[cost_unit] =
@@ -111,8 +111,8 @@ public static partial class RequestValidation
         var estimate = CostModel.Estimate(metadata, paramsJson);
         return double.IsFinite(estimate)
             ? estimate
-            : throw new RpcException(StatusCode.InvalidArgument,
-                $"{what}: the cost unit \"{metadata?.CostUnit}\" is too large a number to cost (it overflows to infinity); give a realistic count.");
+            : throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{what}: the cost unit \"{metadata?.CostUnit}\" is too large a number to cost (it overflows to infinity); give a realistic count."));
     }
 
     /// <summary>Inline script source: RESOURCE_EXHAUSTED over <see cref="MaxInlineContentBytes"/>.</summary>
@@ -121,8 +121,8 @@ public static partial class RequestValidation
         var bytes = Encoding.UTF8.GetByteCount(content);
         if (bytes > MaxInlineContentBytes)
         {
-            throw new RpcException(StatusCode.ResourceExhausted,
-                $"{what} is {bytes} bytes; the limit is {MaxInlineContentBytes} bytes (256 KiB, as for scripts in the Registry). Publish the script to the Registry or make it smaller.");
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"{what} is {bytes} bytes; the limit is {MaxInlineContentBytes} bytes (256 KiB, as for scripts in the Registry). Publish the script to the Registry or make it smaller."));
         }
     }
 
@@ -139,14 +139,14 @@ public static partial class RequestValidation
 
         if (value.Length > maxLength)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"{what} is {value.Length} characters; the limit is {maxLength}.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what} is {value.Length} characters; the limit is {maxLength}."));
         }
 
         var control = value.AsSpan().IndexOfAny(ControlCharacters);
         return control < 0
             ? value
-            : throw new RpcException(StatusCode.InvalidArgument,
-                $"{what} contains the control character U+{(int)value[control]:X4} at position {control}; use printable text only.");
+            : throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{what} contains the control character U+{(int)value[control]:X4} at position {control}; use printable text only."));
     }
 
     /// <summary>
@@ -162,8 +162,8 @@ public static partial class RequestValidation
 
         return time.Nanos is >= 0 and < NanosPerSecond && time.Seconds is >= MinTimestampSeconds and <= MaxTimestampSeconds
             ? time.ToDateTimeOffset()
-            : throw new RpcException(StatusCode.InvalidArgument,
-                $"{what} is not a valid timestamp (seconds {time.Seconds}, nanos {time.Nanos}): seconds must be within years 1-9999 and nanos in [0, 999999999].");
+            : throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{what} is not a valid timestamp (seconds {time.Seconds}, nanos {time.Nanos}): seconds must be within years 1-9999 and nanos in [0, 999999999]."));
     }
 
     /// <summary>Proto limits → sandbox overrides (zero fields keep the profile's defaults).</summary>
@@ -177,7 +177,7 @@ public static partial class RequestValidation
         var timeout = Timeout(limits.Timeout);
         if (limits.MemoryBytes < 0 || limits.MaxProcesses < 0 || limits.MaxOutputBytes < 0 || limits.TmpBytes < 0 || timeout < TimeSpan.Zero)
         {
-            throw new RpcException(StatusCode.InvalidArgument, "limits must not be negative.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "limits must not be negative."));
         }
 
         return ToOverrides(timeout, limits.MemoryBytes, limits.MaxProcesses, limits.MaxOutputBytes, limits.TmpBytes,
@@ -202,15 +202,15 @@ public static partial class RequestValidation
             && (seconds == 0 || nanos == 0 || (seconds < 0) == (nanos < 0));
         if (!normalized)
         {
-            throw new RpcException(StatusCode.InvalidArgument,
-                $"limits.timeout is not a valid duration (seconds {seconds}, nanos {nanos}): nanos must be in (-1e9, 1e9) with the sign of seconds.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"limits.timeout is not a valid duration (seconds {seconds}, nanos {nanos}): nanos must be in (-1e9, 1e9) with the sign of seconds."));
         }
 
         var value = timeout.ToTimeSpan();
         return value.TotalSeconds <= LimitResolver.AbsurdTimeoutSeconds
             ? value
-            : throw new RpcException(StatusCode.InvalidArgument,
-                $"limits.timeout of {value.TotalSeconds:0.###} s is over a day ({LimitResolver.AbsurdTimeoutSeconds:0} s), which is never a real limit; values up to that are capped at the operator's maximum wall clock.");
+            : throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"limits.timeout of {value.TotalSeconds:0.###} s is over a day ({LimitResolver.AbsurdTimeoutSeconds:0} s), which is never a real limit; values up to that are capped at the operator's maximum wall clock."));
     }
 
     /// <summary>Message limits → sandbox overrides.</summary>

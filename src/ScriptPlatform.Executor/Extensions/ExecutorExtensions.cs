@@ -1,21 +1,24 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using ScriptPlatform.Contracts.Clients;
+using ScriptPlatform.Contracts.Grpc;
+using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Grpc;
 using ScriptPlatform.Executor.Infrastructure;
 using ScriptPlatform.Executor.IntegrationEvents;
-using ScriptPlatform.Grpc;
 using ScriptPlatform.Persistence;
 using ScriptPlatform.Sandbox;
-using ScriptPlatform.ServiceDefaults;
+using ScriptPlatform.ServiceDefaults.Grpc;
 
 namespace ScriptPlatform.Executor.Extensions;
 
 public static class ExecutorExtensions
 {
-    /// <summary>Where the Registry is (<c>ScriptPlatform:Services:registry</c>); unset: inline content only.</summary>
-    public const string RegistryAddressKey = "ScriptPlatform:Services:registry";
+    /// <summary>
+    /// Where the Registry is, for service discovery of <c>http://registry</c> (the key Aspire injects);
+    /// unset: inline content only.
+    /// </summary>
+    public const string RegistryAddressKey = $"services:{PlatformServices.Registry}:http:0";
 
     /// <summary>
     /// Everything the Executor needs: h2c Kestrel, gRPC, Postgres (migrated at start-up), the sandbox,
@@ -31,20 +34,19 @@ public static class ExecutorExtensions
         services.Configure<SandboxOptions>(configuration.GetSection(SandboxOptions.SectionName));
         services.AddScriptSandbox();
 
-        builder.WebHost.ConfigureGrpcKestrel();
-        services.AddGrpcServer(o => o.MaxReceiveMessageSize = 64 * 1024 * 1024);
+        // Batches carry up to MaxBatchJobs params objects of up to 1 MiB each; RequestValidation bounds them.
+        builder.AddGrpcServerDefaults(maxReceiveMessageSize: 64 * 1024 * 1024);
 
-        var postgres = configuration.GetConnectionString("postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:postgres is required: the Executor keeps its execution log in Postgres.");
         // Registered before MassTransit: the schema exists before the first job is consumed.
-        services.AddPostgresWithMigrations(postgres, typeof(ExecutionStore).Assembly, "ScriptPlatform.Executor.Migrations", "scriptplatform.executor.migrations");
-        services.AddHealthChecks().AddPostgres(postgres);
+        builder.AddPostgresWithMigrations("postgres", typeof(ExecutionStore).Assembly, "ScriptPlatform.Executor.Migrations", "scriptplatform.executor.migrations");
 
-        services.AddSingleton(sp =>
+        if (configuration.GetSection($"services:{PlatformServices.Registry}").Exists())
         {
-            var address = configuration[RegistryAddressKey];
-            return new ScriptResolver(string.IsNullOrWhiteSpace(address) ? null : new RegistryClient(GrpcChannel.ForAddress(address)));
-        });
+            services.AddPlatformGrpcClient<RegistryService.RegistryServiceClient>(PlatformServices.Registry);
+        }
+
+        services.AddSingleton(sp => new ScriptResolver(sp.GetService<RegistryService.RegistryServiceClient>()));
+        services.AddSingleton<ExecutorGrpcService>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<ExecutionStore>();
@@ -109,10 +111,10 @@ public static class ExecutorExtensions
     /// <summary>Health and reflection always; the ExecutorService unless this process is a worker only.</summary>
     public static WebApplication MapExecutor(this WebApplication app)
     {
-        app.MapGrpcInfrastructure();
+        app.MapGrpcServerDefaults();
         if (app.Services.GetRequiredService<IOptions<ExecutorOptions>>().Value.RunsApi)
         {
-            app.MapGrpcService<ExecutorGrpcService>(ExecutorClient.Descriptor);
+            app.MapGrpcService<ExecutorGrpcService>();
         }
 
         return app;

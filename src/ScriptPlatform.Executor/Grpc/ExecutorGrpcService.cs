@@ -9,7 +9,7 @@ using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Infrastructure;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
 using ScriptPlatform.Sandbox;
 
 namespace ScriptPlatform.Executor.Grpc;
@@ -18,9 +18,11 @@ namespace ScriptPlatform.Executor.Grpc;
 /// <c>scriptplatform.executor.v1.ExecutorService</c>. Synchronous runs execute in this process's
 /// sandbox (no queue hop, so their latency is the sandbox's); batches go to the workers through RabbitMQ.
 /// </summary>
+[BindServiceMethod(typeof(ExecutorServiceBinding), nameof(ExecutorServiceBinding.BindService))]
 public sealed partial class ExecutorGrpcService(
     ScriptResolver resolver, ExecutionStore store, JobRunner runner, JobQueue queue, RunningJobs running, IBus bus, IOptions<ExecutorOptions> options,
     ILogger<ExecutorGrpcService> logger)
+    : ExecutorService.ExecutorServiceBase
 {
     private const string DefaultCancelReason = "cancelled by the caller";
 
@@ -34,14 +36,14 @@ public sealed partial class ExecutorGrpcService(
     private readonly ExecutorOptions _options = options.Value;
 
     /// <summary>Runs one script synchronously and returns its execution record.</summary>
-    public async Task<RunResponse> Run(RunRequest request, ServerCallContext context)
+    public override async Task<RunResponse> Run(RunRequest request, ServerCallContext context)
     {
         var (job, existing) = await PrepareRunAsync(request, context.CancellationToken).ConfigureAwait(false);
         return new RunResponse { Execution = existing ?? await runner.RunAsync(job!, null, context.CancellationToken).ConfigureAwait(false) };
     }
 
     /// <summary>Runs one script, streaming its output lines as they come and then the final record.</summary>
-    public async Task RunStream(RunRequest request, IServerStreamWriter<RunStreamEvent> responseStream, ServerCallContext context)
+    public override async Task RunStream(RunRequest request, IServerStreamWriter<RunStreamEvent> responseStream, ServerCallContext context)
     {
         var (job, existing) = await PrepareRunAsync(request, context.CancellationToken).ConfigureAwait(false);
         if (existing is not null)
@@ -94,7 +96,7 @@ public sealed partial class ExecutorGrpcService(
     }
 
     /// <summary>Queues a batch: one script with N parameter sets, or a list of script + params items.</summary>
-    public async Task<SubmitBatchResponse> SubmitBatch(SubmitBatchRequest request, ServerCallContext context)
+    public override async Task<SubmitBatchResponse> SubmitBatch(SubmitBatchRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
         var budget = RequestValidation.Budget(request.HasBudgetUsd, request.BudgetUsd);
@@ -113,16 +115,16 @@ public sealed partial class ExecutorGrpcService(
         {
             SubmitBatchRequest.JobsOneofCase.FanOut => request.FanOut.ParamsJson.Count,
             SubmitBatchRequest.JobsOneofCase.Items => request.Items.Items.Count,
-            _ => throw new RpcException(StatusCode.InvalidArgument, "Give the batch's jobs: fan_out (one script, many params) or items (script + params each)."),
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "Give the batch's jobs: fan_out (one script, many params) or items (script + params each).")),
         };
         if (jobCount == 0)
         {
-            throw new RpcException(StatusCode.InvalidArgument, "The batch has no jobs: give at least one params object.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "The batch has no jobs: give at least one params object."));
         }
 
         if (jobCount > _options.MaxBatchJobs)
         {
-            throw new RpcException(StatusCode.ResourceExhausted, $"The batch has {jobCount} jobs; the limit is {_options.MaxBatchJobs}. Split it into several batches.");
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The batch has {jobCount} jobs; the limit is {_options.MaxBatchJobs}. Split it into several batches."));
         }
 
         var jobs = new List<(ResolvedScript Script, string Params, double Estimate)>(jobCount);
@@ -159,13 +161,13 @@ public sealed partial class ExecutorGrpcService(
         var estimate = jobs.Sum(j => j.Estimate);
         if (!double.IsFinite(estimate))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "The batch's total estimated cost overflows to infinity; check the cost units in its params or split it.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "The batch's total estimated cost overflows to infinity; check the cost units in its params or split it."));
         }
 
         if (budget is { } b && estimate > b)
         {
-            throw new RpcException(StatusCode.FailedPrecondition,
-                $"estimated cost {estimate:0.######} USD for {jobs.Count} jobs exceeds the budget of {b:0.######} USD; nothing was queued. Raise the budget or submit fewer jobs.");
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"estimated cost {estimate:0.######} USD for {jobs.Count} jobs exceeds the budget of {b:0.######} USD; nothing was queued. Raise the budget or submit fewer jobs."));
         }
 
         var rows = jobs.Select((j, i) => new NewExecution(Guid.NewGuid(), j.Script.Name, j.Script.Version, j.Script.ContentHash, batchId, i, j.Params, caller)).ToList();
@@ -174,7 +176,7 @@ public sealed partial class ExecutorGrpcService(
         var batchRow = new NewBatch(batchId, label, caller, rows.Count, budget, estimate, RecoverySweeper.LimitsToJson(runLimits), inline);
         if (!await store.InsertBatchAsync(batchRow, rows, ct).ConfigureAwait(false))
         {
-            return await ReplayAsync(batchId, ct).ConfigureAwait(false) ?? throw new RpcException(StatusCode.Aborted, "batch id conflict; retry");
+            return await ReplayAsync(batchId, ct).ConfigureAwait(false) ?? throw new RpcException(new Status(StatusCode.Aborted, "batch id conflict; retry"));
         }
 
         var now = DateTimeOffset.UtcNow;
@@ -199,11 +201,11 @@ public sealed partial class ExecutorGrpcService(
     }
 
     /// <summary>A batch's counts by status, progress and a page of its results.</summary>
-    public async Task<GetBatchResponse> GetBatch(GetBatchRequest request, ServerCallContext context)
+    public override async Task<GetBatchResponse> GetBatch(GetBatchRequest request, ServerCallContext context)
     {
         var id = RequestValidation.RequiredId(request.BatchId, "batch_id");
         var batch = await store.GetBatchAsync(id, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new RpcException(StatusCode.NotFound, $"batch {id} not found; check the id SubmitBatch returned.");
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"batch {id} not found; check the id SubmitBatch returned."));
         var response = new GetBatchResponse { Batch = batch };
         if (request.IncludeResults)
         {
@@ -215,7 +217,7 @@ public sealed partial class ExecutorGrpcService(
     }
 
     /// <summary>Cancels one job or every unfinished job of a batch.</summary>
-    public async Task<CancelResponse> Cancel(CancelRequest request, ServerCallContext context)
+    public override async Task<CancelResponse> Cancel(CancelRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? DefaultCancelReason : RequestValidation.Text(request.Reason, "reason", RequestValidation.MaxReasonLength);
@@ -225,13 +227,13 @@ public sealed partial class ExecutorGrpcService(
             {
                 var id = RequestValidation.RequiredId(request.ExecutionId, "execution_id");
                 var current = await store.GetAsync(id, ct).ConfigureAwait(false)
-                    ?? throw new RpcException(StatusCode.NotFound, $"execution {id} not found.");
+                    ?? throw new RpcException(new Status(StatusCode.NotFound, $"execution {id} not found."));
                 var cancelled = await store.CancelAsync(id, null, reason, ct).ConfigureAwait(false);
                 if (cancelled.Count == 0)
                 {
                     var now = await store.GetAsync(id, ct).ConfigureAwait(false) ?? current;
-                    throw new RpcException(StatusCode.FailedPrecondition,
-                        $"execution {id} already finished with status {now.Status}; only queued or running jobs can be cancelled.");
+                    throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                        $"execution {id} already finished with status {now.Status}; only queued or running jobs can be cancelled."));
                 }
 
                 await KillCancelledAsync(new ExecutionCancellationRequested(id, null, reason, DateTimeOffset.UtcNow)).ConfigureAwait(false);
@@ -242,11 +244,11 @@ public sealed partial class ExecutorGrpcService(
             {
                 var id = RequestValidation.RequiredId(request.BatchId, "batch_id");
                 var before = await store.GetBatchAsync(id, ct).ConfigureAwait(false)
-                    ?? throw new RpcException(StatusCode.NotFound, $"batch {id} not found.");
+                    ?? throw new RpcException(new Status(StatusCode.NotFound, $"batch {id} not found."));
                 if (before.Finished == before.Total)
                 {
-                    throw new RpcException(StatusCode.FailedPrecondition,
-                        $"batch {id} is already {(before.State == BatchState.Cancelled ? "cancelled" : "completed")}: all {before.Total} jobs have finished; there is nothing left to cancel.");
+                    throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                        $"batch {id} is already {(before.State == BatchState.Cancelled ? "cancelled" : "completed")}: all {before.Total} jobs have finished; there is nothing left to cancel."));
                 }
 
                 var cancelled = await store.CancelAsync(null, id, reason, ct).ConfigureAwait(false);
@@ -261,21 +263,21 @@ public sealed partial class ExecutorGrpcService(
             }
 
             default:
-                throw new RpcException(StatusCode.InvalidArgument, "Say what to cancel: execution_id or batch_id.");
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "Say what to cancel: execution_id or batch_id."));
         }
     }
 
     /// <summary>One execution record by id.</summary>
-    public async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context)
+    public override async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context)
     {
         var id = RequestValidation.RequiredId(request.Id, "id");
         var execution = await store.GetAsync(id, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new RpcException(StatusCode.NotFound, $"execution {id} not found.");
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"execution {id} not found."));
         return new GetExecutionResponse { Execution = execution };
     }
 
     /// <summary>Execution history filtered by script, status, batch, caller and time; newest first, paged.</summary>
-    public async Task<ListExecutionsResponse> ListExecutions(ListExecutionsRequest request, ServerCallContext context)
+    public override async Task<ListExecutionsResponse> ListExecutions(ListExecutionsRequest request, ServerCallContext context)
     {
         var caller = RequestValidation.Text(request.Caller, "caller", RequestValidation.MaxNameLength);
         var filter = new ExecutionFilter(
@@ -333,8 +335,8 @@ public sealed partial class ExecutorGrpcService(
         var estimate = RequestValidation.CostEstimate(script.Metadata, paramsJson);
         if (budget is { } b && estimate > b)
         {
-            throw new RpcException(StatusCode.FailedPrecondition,
-                $"estimated cost {estimate:0.######} USD of '{script.Name}' exceeds the budget of {b:0.######} USD; nothing ran. Raise the budget or reduce params[{script.Metadata?.CostUnit}].");
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"estimated cost {estimate:0.######} USD of '{script.Name}' exceeds the budget of {b:0.######} USD; nothing ran. Raise the budget or reduce params[{script.Metadata?.CostUnit}]."));
         }
 
         var id = requestedId ?? Guid.NewGuid();

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ScriptPlatform.Contracts.Common.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
 
 namespace ScriptPlatform.Executor.Grpc;
 
@@ -28,7 +28,7 @@ internal static class PageTokens
         {
         }
 
-        throw new RpcException(StatusCode.InvalidArgument, "page.page_token is not a token this server issued; start again with an empty token.");
+        throw new RpcException(new Status(StatusCode.InvalidArgument, "page.page_token is not a token this server issued; start again with an empty token."));
     }
 
     public static PageResponse Write(int offset, int returned, long total) => new()

@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using ScriptPlatform.Contracts.Clients;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Executor.Domain;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
 using ScriptPlatform.Sandbox.Metadata;
 using ScriptMetadata = ScriptPlatform.Sandbox.Metadata.ScriptMetadata;
 
@@ -37,7 +36,7 @@ public sealed record ResolvedScript(string Name, string? Version, string Content
 /// Resolves a registry reference through the Registry's <c>Load</c> (cached by content hash, which
 /// never changes meaning) or takes inline content as given; inline content needs no Registry at all.
 /// </summary>
-public sealed class ScriptResolver(RegistryClient? registry)
+public sealed class ScriptResolver(RegistryService.RegistryServiceClient? registry)
 {
     public const string InlineName = "inline";
 
@@ -53,7 +52,7 @@ public sealed class ScriptResolver(RegistryClient? registry)
         {
             if (string.IsNullOrEmpty(inline.Content))
             {
-                throw new RpcException(StatusCode.InvalidArgument, "inline.content is empty: give the Python source to run.");
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "inline.content is empty: give the Python source to run."));
             }
 
             RequestValidation.InlineContent(inline.Content);
@@ -68,13 +67,13 @@ public sealed class ScriptResolver(RegistryClient? registry)
         }
         else
         {
-            throw new RpcException(StatusCode.InvalidArgument, "Say what to run: set either script (name + version selector) or inline (content).");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "Say what to run: set either script (name + version selector) or inline (content)."));
         }
 
         if (!string.IsNullOrEmpty(expectedHash) && !string.Equals(expectedHash, resolved.ContentHash, StringComparison.OrdinalIgnoreCase))
         {
-            throw new RpcException(StatusCode.FailedPrecondition,
-                $"content hash mismatch for '{resolved.Name}': expected {expectedHash}, resolved {resolved.ContentHash}. Update the lockfile or pin the matching version.");
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"content hash mismatch for '{resolved.Name}': expected {expectedHash}, resolved {resolved.ContentHash}. Update the lockfile or pin the matching version."));
         }
 
         return resolved;
@@ -90,8 +89,8 @@ public sealed class ScriptResolver(RegistryClient? registry)
 
         if (registry is null)
         {
-            throw new RpcException(StatusCode.Unavailable,
-                $"script '{name}' lives in the Registry, but no Registry is configured (ScriptPlatform:Services:registry). Run inline content, or configure the Registry address.");
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"script '{name}' lives in the Registry, but no Registry is configured (services:registry:http:0). Run inline content, or configure the Registry address."));
         }
 
         LoadResponse response;
@@ -99,15 +98,15 @@ public sealed class ScriptResolver(RegistryClient? registry)
         {
             response = await registry.LoadAsync(
                 new LoadRequest { Script = new ScriptRef { Name = name, VersionSelector = selector ?? "" }, ExpectedContentHash = expectedHash ?? "" },
-                new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(10), CancellationToken: ct)).ConfigureAwait(false);
+                deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument or StatusCode.FailedPrecondition)
         {
-            throw new RpcException(ex.StatusCode, $"Registry: {ex.Detail}");
+            throw new RpcException(new Status(ex.StatusCode, $"Registry: {ex.Status.Detail}"));
         }
         catch (RpcException ex)
         {
-            throw new RpcException(StatusCode.Unavailable, $"the Registry could not load '{name}' ({ex.StatusCode}: {ex.Detail}); try again later.");
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the Registry could not load '{name}' ({ex.StatusCode}: {ex.Status.Detail}); try again later."));
         }
 
         var content = response.Content;

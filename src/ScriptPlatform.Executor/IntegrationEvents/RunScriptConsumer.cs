@@ -4,7 +4,7 @@ using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Infrastructure;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
 
 namespace ScriptPlatform.Executor.IntegrationEvents;
 
@@ -104,7 +104,7 @@ public sealed partial class RunScriptConsumer(
             catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.InvalidArgument)
             {
                 await runner.RecordWithoutRunningAsync(job.ExecutionId,
-                    new Completion(ExecutionStatus.Invalid, ErrorType: "script_not_found", ErrorMessage: ex.Detail, ExitReason: "the script version could not be loaded")).ConfigureAwait(false);
+                    new Completion(ExecutionStatus.Invalid, ErrorType: "script_not_found", ErrorMessage: ex.Status.Detail, ExitReason: "the script version could not be loaded")).ConfigureAwait(false);
                 return;
             }
         }

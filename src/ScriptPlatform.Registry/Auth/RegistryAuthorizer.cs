@@ -1,17 +1,19 @@
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
 using ScriptPlatform.Registry.Domain;
 
 namespace ScriptPlatform.Registry.Auth;
 
-/// <summary>Turns the call's <c>authorization: Bearer &lt;secret&gt;</c> metadata into a <see cref="Caller"/> with the scope an rpc needs.</summary>
-public sealed class RegistryAuthorizer(ApiKeyStore keys, IOptionsMonitor<RegistryAuthOptions> options)
+/// <summary>
+/// Authorization: the scope an rpc needs, checked against the caller that <see cref="ApiKeyInterceptor"/>
+/// authenticated (or an anonymous reader, when the operator allows anonymous reads).
+/// </summary>
+public sealed class RegistryAuthorizer(IOptionsMonitor<RegistryAuthOptions> options)
 {
-    public async Task<Caller> RequireAsync(ServerCallContext context, ApiKeyScope scope)
+    public Caller Require(ServerCallContext context, ApiKeyScope scope)
     {
-        var secret = BearerSecret(context);
-        if (secret is null)
+        if (!context.UserState.TryGetValue(typeof(Caller), out var value) || value is not Caller caller)
         {
             if (scope == ApiKeyScope.Read && options.CurrentValue.AllowAnonymousReads)
             {
@@ -22,7 +24,6 @@ public sealed class RegistryAuthorizer(ApiKeyStore keys, IOptionsMonitor<Registr
                 $"{Rpc(context)} needs an API key with {ApiKeyStore.ScopeName(scope)} scope: send metadata 'authorization: Bearer <secret>' (an admin creates keys)");
         }
 
-        var caller = await keys.AuthenticateAsync(secret, context.CancellationToken);
         if (!caller.Has(scope))
         {
             throw RegistryErrors.PermissionDenied(
@@ -33,21 +34,4 @@ public sealed class RegistryAuthorizer(ApiKeyStore keys, IOptionsMonitor<Registr
     }
 
     private static string Rpc(ServerCallContext context) => context.Method[(context.Method.LastIndexOf('/') + 1)..];
-
-    private static string? BearerSecret(ServerCallContext context)
-    {
-        var header = context.RequestHeaders.GetValue("authorization") ?? context.GetHttpContext().Request.Headers.Authorization.ToString();
-        if (string.IsNullOrWhiteSpace(header))
-        {
-            return null;
-        }
-
-        const string bearer = "Bearer ";
-        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) || header.Length == bearer.Length)
-        {
-            throw RegistryErrors.Unauthenticated("the authorization metadata must be 'Bearer <secret>'");
-        }
-
-        return header[bearer.Length..].Trim();
-    }
 }

@@ -1,15 +1,14 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using ScriptPlatform.Contracts.Clients;
-using ScriptPlatform.Grpc;
 using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Grpc;
 using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.IntegrationEvents;
 using ScriptPlatform.Registry.Search;
 using ScriptPlatform.Registry.Search.Embeddings;
-using ScriptPlatform.ServiceDefaults;
+using ScriptPlatform.Persistence;
+using ScriptPlatform.ServiceDefaults.Grpc;
 
 namespace ScriptPlatform.Registry.Extensions;
 
@@ -23,14 +22,10 @@ public static class RegistryExtensions
     {
         var configuration = builder.Configuration;
         var services = builder.Services;
-        var postgres = configuration.GetConnectionString(PostgresConnectionName)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{PostgresConnectionName} is not set; the registry needs its Postgres database (ConnectionStrings__postgres).");
-
-        builder.WebHost.ConfigureGrpcKestrel();
-        services.AddGrpcServer();
-        services.AddHealthChecks().AddPostgres(postgres);
+        // Order matters: the schema exists before the index loads and before messages are consumed.
+        builder.AddPostgresWithMigrations(PostgresConnectionName, typeof(Migrator).Assembly, Migrator.ResourcePrefix, Migrator.LockKey, TuneDataSource);
+        builder.AddGrpcServerDefaults().AddServiceOptions<RegistryGrpcService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => CreateDataSource(postgres));
         services.Configure<RegistryAuthOptions>(configuration.GetSection(RegistryAuthOptions.Section));
         services.Configure<EmbeddingOptions>(configuration.GetSection(EmbeddingOptions.Section));
         services.AddSingleton(sp => CreateEmbeddingProvider(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value));
@@ -42,8 +37,6 @@ public static class RegistryExtensions
         services.AddSingleton<RegistryAuthorizer>();
         services.AddSingleton<RegistryGrpcService>();
 
-        // Order matters: the schema exists before the index loads and before messages are consumed.
-        services.AddHostedService<MigrationService>();
         services.AddSingleton<VectorIndexSynchronizer>();
         services.AddHostedService(sp => sp.GetRequiredService<VectorIndexSynchronizer>());
 
@@ -73,8 +66,8 @@ public static class RegistryExtensions
 
     public static WebApplication MapRegistry(this WebApplication app)
     {
-        app.MapGrpcService<RegistryGrpcService>(RegistryClient.Descriptor);
-        app.MapGrpcInfrastructure();
+        app.MapGrpcService<RegistryGrpcService>();
+        app.MapGrpcServerDefaults();
         return app;
     }
 
@@ -82,13 +75,18 @@ public static class RegistryExtensions
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
+        TuneDataSource(csb);
+        return NpgsqlDataSource.Create(csb.ConnectionString);
+    }
+
+    /// <summary>Prepares the registry's hot statements automatically unless the connection string says otherwise.</summary>
+    private static void TuneDataSource(NpgsqlConnectionStringBuilder csb)
+    {
         if (csb.MaxAutoPrepare == 0)
         {
             csb.MaxAutoPrepare = 64;
             csb.AutoPrepareMinUsages = 2;
         }
-
-        return NpgsqlDataSource.Create(csb.ConnectionString);
     }
 
     public static IEmbeddingProvider CreateEmbeddingProvider(EmbeddingOptions options) =>
@@ -96,12 +94,4 @@ public static class RegistryExtensions
             ? new OfflineEmbedder(options.OfflineHashedDimensions)
             // Start-up only: the dimension probe needs one call when no dimension is configured.
             : OpenAiEmbeddingProvider.CreateAsync(options).GetAwaiter().GetResult();
-}
-
-/// <summary>Applies the SQL migrations before anything else starts.</summary>
-public sealed class MigrationService(NpgsqlDataSource dataSource, ILogger<Persistence.MigrationRunner> logger) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => Migrator.MigrateAsync(dataSource, logger, cancellationToken);
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

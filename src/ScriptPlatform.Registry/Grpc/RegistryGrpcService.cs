@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
 using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.Infrastructure;
@@ -14,13 +14,15 @@ namespace ScriptPlatform.Registry.Grpc;
 /// <c>scriptplatform.registry.v1.RegistryService</c>: validates each request (the same rules and
 /// messages whatever the caller), checks the key's scope, and hands over to the store or search.
 /// </summary>
+[BindServiceMethod(typeof(RegistryServiceBinding), nameof(RegistryServiceBinding.BindService))]
 public sealed partial class RegistryGrpcService(ScriptStore store, SearchService search, ApiKeyStore keys, RegistryAuthorizer auth)
+    : RegistryService.RegistryServiceBase
 {
     private const int MaxTags = 20;
 
-    public async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
+    public override async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
     {
-        await auth.RequireAsync(context, ApiKeyScope.Read);
+        auth.Require(context, ApiKeyScope.Read);
         if (request.Query.Length > 1000)
         {
             throw RegistryErrors.InvalidArgument($"the query is {request.Query.Length} characters; at most 1000 are allowed");
@@ -44,9 +46,9 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         return await search.SearchAsync(request, context.CancellationToken);
     }
 
-    public async Task<LoadResponse> Load(LoadRequest request, ServerCallContext context)
+    public override async Task<LoadResponse> Load(LoadRequest request, ServerCallContext context)
     {
-        await auth.RequireAsync(context, ApiKeyScope.Read);
+        auth.Require(context, ApiKeyScope.Read);
         if (request.Script is null)
         {
             throw RegistryErrors.InvalidArgument("script is required: give the name and, optionally, a version selector");
@@ -71,7 +73,7 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         return await store.LoadAsync(request.Script.Name, range, NullIfEmpty(request.ExpectedContentHash), context.CancellationToken);
     }
 
-    public async Task<PublishResponse> Publish(PublishRequest request, ServerCallContext context)
+    public override async Task<PublishResponse> Publish(PublishRequest request, ServerCallContext context)
     {
         // Cheap shape checks first, so a malformed request never costs a key lookup.
         Check(ScriptNames.Validate(request.Name));
@@ -100,7 +102,7 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
             CheckAgent(request.AgentId);
         }
 
-        var caller = await auth.RequireAsync(context, ApiKeyScope.Publish);
+        var caller = auth.Require(context, ApiKeyScope.Publish);
         var (parsed, metadata) = MetadataMapping.Parse(request.Content);
         var command = new ScriptStore.PublishCommand(
             request.Name, version, request.Content, ScriptContent.Hash(utf8), utf8.Length, request.Changelog,
@@ -109,14 +111,14 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         return await store.PublishAsync(command, caller, context.CancellationToken);
     }
 
-    public async Task<ListVersionsResponse> ListVersions(ListVersionsRequest request, ServerCallContext context)
+    public override async Task<ListVersionsResponse> ListVersions(ListVersionsRequest request, ServerCallContext context)
     {
-        await auth.RequireAsync(context, ApiKeyScope.Read);
+        auth.Require(context, ApiKeyScope.Read);
         Check(ScriptNames.Validate(request.Name));
         return await store.ListVersionsAsync(request.Name, request.Page, context.CancellationToken);
     }
 
-    public async Task<RemoveResponse> Remove(RemoveRequest request, ServerCallContext context)
+    public override async Task<RemoveResponse> Remove(RemoveRequest request, ServerCallContext context)
     {
         Check(ScriptNames.Validate(request.Name));
         SemVersion? version = null;
@@ -136,13 +138,13 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         }
 
         CheckLength(request.Reason, 2_000, "reason");
-        var caller = await auth.RequireAsync(context, ApiKeyScope.Publish);
+        var caller = auth.Require(context, ApiKeyScope.Publish);
         return await store.RemoveAsync(request.Name, request.Mode, version, request.Reason ?? "", caller, context.CancellationToken);
     }
 
-    public async Task<HelpResponse> Help(HelpRequest request, ServerCallContext context)
+    public override async Task<HelpResponse> Help(HelpRequest request, ServerCallContext context)
     {
-        await auth.RequireAsync(context, ApiKeyScope.Read);
+        auth.Require(context, ApiKeyScope.Read);
         if (string.IsNullOrEmpty(request.Name))
         {
             return HelpText.General(request.Topic);
@@ -153,7 +155,7 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         return HelpText.ForScript(loaded);
     }
 
-    public async Task<NextNameResponse> NextName(NextNameRequest request, ServerCallContext context)
+    public override async Task<NextNameResponse> NextName(NextNameRequest request, ServerCallContext context)
     {
         if (string.IsNullOrEmpty(request.Category) || !CategoryRegex().IsMatch(request.Category))
         {
@@ -165,11 +167,11 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
             throw RegistryErrors.InvalidArgument($"task '{request.Task}' must be lower-case letters, digits or '_' starting with a letter, for example 'addition'");
         }
 
-        var caller = await auth.RequireAsync(context, request.Reserve ? ApiKeyScope.Publish : ApiKeyScope.Read);
+        var caller = auth.Require(context, request.Reserve ? ApiKeyScope.Publish : ApiKeyScope.Read);
         return await store.NextNameAsync($"{request.Category}_{request.Task}", request.Reserve, caller, context.CancellationToken);
     }
 
-    public async Task<FeedbackResponse> Feedback(FeedbackRequest request, ServerCallContext context)
+    public override async Task<FeedbackResponse> Feedback(FeedbackRequest request, ServerCallContext context)
     {
         Check(ScriptNames.Validate(request.Name));
         if (request.Rating is < 1 or > 5)
@@ -185,13 +187,13 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
 
         CheckLength(request.Comment, 4_000, "comment");
         CheckLength(request.ExecutionId, 100, "execution_id");
-        var caller = await auth.RequireAsync(context, ApiKeyScope.Publish);
+        var caller = auth.Require(context, ApiKeyScope.Publish);
         return await store.FeedbackAsync(request.Name, version, request.Rating, request.Comment ?? "", NullIfEmpty(request.ExecutionId), caller, context.CancellationToken);
     }
 
-    public async Task<GetStatsResponse> GetStats(GetStatsRequest request, ServerCallContext context)
+    public override async Task<GetStatsResponse> GetStats(GetStatsRequest request, ServerCallContext context)
     {
-        await auth.RequireAsync(context, ApiKeyScope.Read);
+        auth.Require(context, ApiKeyScope.Read);
         if (!string.IsNullOrEmpty(request.Name))
         {
             Check(ScriptNames.Validate(request.Name));
@@ -200,33 +202,33 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         return await store.GetStatsAsync(NullIfEmpty(request.Name), context.CancellationToken);
     }
 
-    public async Task<LinkAgentToolResponse> LinkAgentTool(LinkAgentToolRequest request, ServerCallContext context)
+    public override async Task<LinkAgentToolResponse> LinkAgentTool(LinkAgentToolRequest request, ServerCallContext context)
     {
         CheckAgent(request.AgentId);
         Check(ScriptNames.Validate(request.ScriptName));
         var range = ParseSelector(request.VersionSelector);
-        var caller = await auth.RequireAsync(context, ApiKeyScope.Publish);
+        var caller = auth.Require(context, ApiKeyScope.Publish);
         return await store.LinkAgentToolAsync(request.AgentId, request.ScriptName, range.IsLatest ? "" : range.Text, caller, context.CancellationToken);
     }
 
-    public async Task<UnlinkAgentToolResponse> UnlinkAgentTool(UnlinkAgentToolRequest request, ServerCallContext context)
+    public override async Task<UnlinkAgentToolResponse> UnlinkAgentTool(UnlinkAgentToolRequest request, ServerCallContext context)
     {
         CheckAgent(request.AgentId);
         Check(ScriptNames.Validate(request.ScriptName));
-        var caller = await auth.RequireAsync(context, ApiKeyScope.Publish);
+        var caller = auth.Require(context, ApiKeyScope.Publish);
         return await store.UnlinkAgentToolAsync(request.AgentId, request.ScriptName, caller, context.CancellationToken);
     }
 
-    public async Task<ListAgentToolsResponse> ListAgentTools(ListAgentToolsRequest request, ServerCallContext context)
+    public override async Task<ListAgentToolsResponse> ListAgentTools(ListAgentToolsRequest request, ServerCallContext context)
     {
-        await auth.RequireAsync(context, ApiKeyScope.Read);
+        auth.Require(context, ApiKeyScope.Read);
         CheckAgent(request.AgentId);
         return await store.ListAgentToolsAsync(request.AgentId, request.Page, context.CancellationToken);
     }
 
-    public async Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
+    public override async Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
     {
-        var caller = await auth.RequireAsync(context, ApiKeyScope.Admin);
+        var caller = auth.Require(context, ApiKeyScope.Admin);
         Check(ApiKeyStore.ValidateOwner(request.Owner));
         if (request.Scopes.Count == 0 || request.Scopes.Any(s => s == ApiKeyScope.Unspecified || !Enum.IsDefined(s)))
         {
@@ -248,9 +250,9 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         return new CreateApiKeyResponse { Key = info, Secret = secret };
     }
 
-    public async Task<RevokeApiKeyResponse> RevokeApiKey(RevokeApiKeyRequest request, ServerCallContext context)
+    public override async Task<RevokeApiKeyResponse> RevokeApiKey(RevokeApiKeyRequest request, ServerCallContext context)
     {
-        var caller = await auth.RequireAsync(context, ApiKeyScope.Admin);
+        var caller = auth.Require(context, ApiKeyScope.Admin);
         if (string.IsNullOrEmpty(request.Id))
         {
             throw RegistryErrors.InvalidArgument("id is required: the key id from CreateApiKey or ListApiKeys (key_...)");
@@ -259,9 +261,9 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         return new RevokeApiKeyResponse { Key = await keys.RevokeAsync(request.Id, request.Reason ?? "", caller.Principal, context.CancellationToken) };
     }
 
-    public async Task<ListApiKeysResponse> ListApiKeys(ListApiKeysRequest request, ServerCallContext context)
+    public override async Task<ListApiKeysResponse> ListApiKeys(ListApiKeysRequest request, ServerCallContext context)
     {
-        await auth.RequireAsync(context, ApiKeyScope.Admin);
+        auth.Require(context, ApiKeyScope.Admin);
         var (offset, limit) = Paging.Read(request.Page);
         var (list, total) = await keys.ListAsync(NullIfEmpty(request.Owner), request.IncludeRevoked, offset, limit, context.CancellationToken);
         var response = new ListApiKeysResponse { Page = Paging.Write(offset, list.Count, limit, total) };
@@ -269,9 +271,9 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         return response;
     }
 
-    public async Task<GetScriptResponse> GetScript(GetScriptRequest request, ServerCallContext context)
+    public override async Task<GetScriptResponse> GetScript(GetScriptRequest request, ServerCallContext context)
     {
-        await auth.RequireAsync(context, ApiKeyScope.Read);
+        auth.Require(context, ApiKeyScope.Read);
         Check(ScriptNames.Validate(request.Name));
         return await store.GetScriptAsync(request.Name, context.CancellationToken);
     }

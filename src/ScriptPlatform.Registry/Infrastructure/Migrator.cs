@@ -11,8 +11,8 @@ namespace ScriptPlatform.Registry.Infrastructure;
 /// </summary>
 public static class Migrator
 {
-    private const string ResourcePrefix = "ScriptPlatform.Registry.Migrations";
-    private const string LockKey = "scriptplatform.registry.migrations";
+    public const string ResourcePrefix = "ScriptPlatform.Registry.Migrations";
+    public const string LockKey = "scriptplatform.registry.migrations";
 
     public static Task<IReadOnlyList<long>> MigrateAsync(
         NpgsqlDataSource dataSource, ILogger<MigrationRunner>? logger = null, CancellationToken cancellationToken = default) =>

@@ -8,10 +8,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using ScriptPlatform.Contracts.Clients;
 using ScriptPlatform.Contracts.Messages;
+using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Executor.Extensions;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace ScriptPlatform.Executor.Tests.Infrastructure;
 
@@ -27,12 +28,12 @@ public sealed class ExecutorHost : IAsyncDisposable
         Database = database;
         QueuePrefix = queuePrefix;
         Channel = GrpcChannel.ForAddress(address);
-        Client = new ExecutorClient(Channel);
+        Client = new ExecutorService.ExecutorServiceClient(Channel);
     }
 
     public GrpcChannel Channel { get; }
 
-    public ExecutorClient Client { get; }
+    public ExecutorService.ExecutorServiceClient Client { get; }
 
     public string Database { get; }
 

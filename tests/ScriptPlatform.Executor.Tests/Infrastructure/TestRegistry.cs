@@ -6,10 +6,12 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ScriptPlatform.Contracts.Clients;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Microsoft.AspNetCore.Hosting;
+using ScriptPlatform.ServiceDefaults.Grpc;
+using VersionInfo = ScriptPlatform.Contracts.Common.V1.VersionInfo;
 
 namespace ScriptPlatform.Executor.Tests.Infrastructure;
 
@@ -32,11 +34,11 @@ public sealed class TestRegistry : IAsyncDisposable
     public static async Task<TestRegistry> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureGrpcKestrel(port: 0);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Services.AddGrpcServer();
+        builder.AddGrpcServerDefaults();
         var app = builder.Build();
-        app.MapGrpcService<LoadOnlyRegistry>(RegistryClient.Descriptor);
+        app.MapGrpcService<LoadOnlyRegistry>();
         await app.StartAsync();
         return new TestRegistry(app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
@@ -48,25 +50,25 @@ public sealed class TestRegistry : IAsyncDisposable
     }
 
     /// <summary>Only Load; every other rpc answers UNIMPLEMENTED.</summary>
-    public sealed class LoadOnlyRegistry
+    public sealed class LoadOnlyRegistry : RegistryService.RegistryServiceBase
     {
-        public Task<LoadResponse> Load(LoadRequest request, ServerCallContext context)
+        public override Task<LoadResponse> Load(LoadRequest request, ServerCallContext context)
         {
             var name = request.Script.Name;
             var versions = Scripts.Keys.Where(k => k.Name == name).Select(k => k.Version).OrderByDescending(v => Version.Parse(v)).ToList();
             if (versions.Count == 0)
             {
-                throw new RpcException(StatusCode.NotFound, $"script '{name}' not found");
+                throw new RpcException(new Status(StatusCode.NotFound, $"script '{name}' not found"));
             }
 
             var selector = request.Script.VersionSelector;
             var version = string.IsNullOrEmpty(selector) || selector == "latest" ? versions[0] : versions.FirstOrDefault(v => v == selector)
-                ?? throw new RpcException(StatusCode.NotFound, $"script '{name}' has no version '{selector}'");
+                ?? throw new RpcException(new Status(StatusCode.NotFound, $"script '{name}' has no version '{selector}'"));
             var content = Scripts[(name, version)];
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
             if (!string.IsNullOrEmpty(request.ExpectedContentHash) && request.ExpectedContentHash != hash)
             {
-                throw new RpcException(StatusCode.FailedPrecondition, $"content hash mismatch for {name} {version}");
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"content hash mismatch for {name} {version}"));
             }
 
             return Task.FromResult(new LoadResponse

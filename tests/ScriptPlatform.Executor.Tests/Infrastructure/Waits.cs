@@ -1,4 +1,4 @@
-using ScriptPlatform.Contracts.Clients;
+using Grpc.Core;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 
@@ -27,10 +27,10 @@ public static class Waits
         }
     }
 
-    public static Task<Batch> BatchFinishedAsync(this ExecutorClient client, string batchId, int timeoutMs = 60_000) =>
+    public static Task<Batch> BatchFinishedAsync(this ExecutorService.ExecutorServiceClient client, string batchId, int timeoutMs = 60_000) =>
         UntilAsync(async () => (await client.GetBatchAsync(new GetBatchRequest { BatchId = batchId })).Batch, b => b.State != BatchState.Running, timeoutMs, $"batch {batchId}");
 
-    public static Task<Execution> ExecutionInAsync(this ExecutorClient client, string id, Func<Execution, bool> done, int timeoutMs = 30_000) =>
+    public static Task<Execution> ExecutionInAsync(this ExecutorService.ExecutorServiceClient client, string id, Func<Execution, bool> done, int timeoutMs = 30_000) =>
         UntilAsync(
             async () =>
             {
@@ -38,7 +38,7 @@ public static class Waits
                 {
                     return (await client.GetExecutionAsync(new GetExecutionRequest { Id = id })).Execution;
                 }
-                catch (ScriptPlatform.Grpc.RpcException ex) when (ex.StatusCode == ScriptPlatform.Grpc.StatusCode.NotFound)
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
                 {
                     return new Execution(); // not written yet
                 }

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
-using ScriptPlatform.Contracts.Clients;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.IntegrationTests.Foundation;
 
 namespace ScriptPlatform.IntegrationTests.Flows;
@@ -47,13 +47,13 @@ public sealed class PublishRunStatsFlowTests
 
         using var registryChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{registryPort}");
         using var executorChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{executorPort}");
-        var registry = new RegistryClient(registryChannel);
-        var executor = new ExecutorClient(executorChannel);
+        var registry = new RegistryService.RegistryServiceClient(registryChannel);
+        var executor = new ExecutorService.ExecutorServiceClient(executorChannel);
 
         var published = await registry.PublishAsync(new PublishRequest
         {
             Name = "math_addition_001", Version = "1.0.0", Content = Script, Changelog = "first",
-        }, new CallOptions(Headers: auth, CancellationToken: ct));
+        }, new CallOptions(headers: auth, cancellationToken: ct));
         Assert.Equal("1.0.0", published.Version.Version);
 
         var run = await executor.RunAsync(new RunRequest
@@ -61,7 +61,7 @@ public sealed class PublishRunStatsFlowTests
             Script = new ScriptRef { Name = "math_addition_001", VersionSelector = "^1.0" },
             ParamsJson = """{"a": 2, "b": 3}""",
             Caller = "flow-test",
-        }, new CallOptions(Headers: auth, CancellationToken: ct));
+        }, new CallOptions(headers: auth, cancellationToken: ct));
         Assert.True(run.Execution.Status == ExecutionStatus.Success, $"{run.Execution.Status}: {run.Execution.Error} {run.Execution.StderrTail}");
         Assert.Equal(published.Version.ContentHash, run.Execution.ContentHash);
         Assert.Contains("\"sum\": 5", run.Execution.DataJson.Replace("\"sum\":5", "\"sum\": 5", StringComparison.Ordinal));
@@ -72,7 +72,7 @@ public sealed class PublishRunStatsFlowTests
         do
         {
             await Task.Delay(200, ct);
-            stats = (await registry.GetStatsAsync(new GetStatsRequest { Name = "math_addition_001" }, new CallOptions(Headers: auth, CancellationToken: ct))).Stats;
+            stats = (await registry.GetStatsAsync(new GetStatsRequest { Name = "math_addition_001" }, new CallOptions(headers: auth, cancellationToken: ct))).Stats;
         }
         while (stats.UsageCount == 0 && DateTime.UtcNow < deadline);
         Assert.Equal(1, stats.UsageCount);

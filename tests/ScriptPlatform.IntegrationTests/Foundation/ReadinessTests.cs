@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using ScriptPlatform.LocalResources;
 using ScriptPlatform.ServiceDefaults;
 
@@ -20,8 +21,10 @@ public sealed class ReadinessTests
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration["ConnectionStrings:postgres"] = postgres.ConnectionString;
         builder.AddServiceDefaults();
-        builder.Services.AddHealthChecks().AddPostgres(postgres.ConnectionString);
+        // What every service registers: Aspire.Npgsql's data source with its readiness check.
+        builder.AddNpgsqlDataSource("postgres");
         await using var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.StartAsync(ct);
@@ -32,7 +35,7 @@ public sealed class ReadinessTests
 
         await postgres.StopAsync(ct);
         var body = await WaitForStatusAsync(http, Extensions.HealthPath, HttpStatusCode.ServiceUnavailable, ct);
-        Assert.Contains("postgres", body);
+        Assert.Contains("postgres", body, StringComparison.OrdinalIgnoreCase);
         // Liveness does not depend on Postgres: the process itself is fine.
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(Extensions.AlivePath, ct)).StatusCode);
 

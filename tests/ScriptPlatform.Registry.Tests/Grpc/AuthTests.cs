@@ -1,6 +1,7 @@
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.Registry.Extensions;
 using ScriptPlatform.Registry.Tests.Infrastructure;
 using ScriptPlatform.Testing;
@@ -13,9 +14,9 @@ public sealed class AuthTests(PostgresFixture postgres)
     public async Task Publish_without_a_key_is_unauthenticated()
     {
         await using var server = await RegistryServer.StartAsync(postgres);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0")));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0")).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
-        Assert.Contains("authorization: Bearer <secret>", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("authorization: Bearer <secret>", e.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(0, await PublishTests.Count(server, "scripts"));
     }
 
@@ -23,9 +24,9 @@ public sealed class AuthTests(PostgresFixture postgres)
     public async Task An_unknown_key_is_unauthenticated()
     {
         await using var server = await RegistryServer.StartAsync(postgres);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), RegistryServer.As("spk_not-a-real-key")));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), RegistryServer.As("spk_not-a-real-key")).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
-        Assert.Contains("not known", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("not known", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -37,9 +38,9 @@ public sealed class AuthTests(PostgresFixture postgres)
 
         var revoked = await server.Client.RevokeApiKeyAsync(new RevokeApiKeyRequest { Id = created.Key.Id, Reason = "leaked" }, server.Admin);
         Assert.NotNull(revoked.Key.RevokedAt);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.1"), RegistryServer.As(created.Secret)));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.1"), RegistryServer.As(created.Secret)).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
-        Assert.Contains("was revoked", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("was revoked", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -51,27 +52,27 @@ public sealed class AuthTests(PostgresFixture postgres)
             Owner = "dave", Scopes = { ApiKeyScope.Publish }, Ttl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMilliseconds(1)),
         }, server.Admin);
         await Task.Delay(50, TestContext.Current.CancellationToken);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), RegistryServer.As(created.Secret)));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), RegistryServer.As(created.Secret)).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
-        Assert.Contains("expired", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("expired", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_read_only_key_cannot_publish()
     {
         await using var server = await RegistryServer.StartAsync(postgres);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), server.Reader));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), server.Reader).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
-        Assert.Contains("needs publish scope", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("needs publish scope", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Key_management_needs_admin_scope()
     {
         await using var server = await RegistryServer.StartAsync(postgres);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.CreateApiKeyAsync(new CreateApiKeyRequest { Owner = "x", Scopes = { ApiKeyScope.Admin } }, server.Alice));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.CreateApiKeyAsync(new CreateApiKeyRequest { Owner = "x", Scopes = { ApiKeyScope.Admin } }, server.Alice).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
-        var anonymous = await Assert.ThrowsAsync<RpcException>(() => server.Client.ListApiKeysAsync(new ListApiKeysRequest()));
+        var anonymous = await Assert.ThrowsAsync<RpcException>(() => server.Client.ListApiKeysAsync(new ListApiKeysRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
     }
 
@@ -99,10 +100,10 @@ public sealed class AuthTests(PostgresFixture postgres)
     public async Task Creating_a_key_with_a_bad_owner_or_no_scope_is_invalid_argument(string owner, string message)
     {
         await using var server = await RegistryServer.StartAsync(postgres);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.CreateApiKeyAsync(new CreateApiKeyRequest { Owner = owner, Scopes = { ApiKeyScope.Read } }, server.Admin));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.CreateApiKeyAsync(new CreateApiKeyRequest { Owner = owner, Scopes = { ApiKeyScope.Read } }, server.Admin).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains(message, e.Detail, StringComparison.Ordinal);
-        var noScope = await Assert.ThrowsAsync<RpcException>(() => server.Client.CreateApiKeyAsync(new CreateApiKeyRequest { Owner = "ok" }, server.Admin));
+        Assert.Contains(message, e.Status.Detail, StringComparison.Ordinal);
+        var noScope = await Assert.ThrowsAsync<RpcException>(() => server.Client.CreateApiKeyAsync(new CreateApiKeyRequest { Owner = "ok" }, server.Admin).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, noScope.StatusCode);
     }
 
@@ -113,7 +114,7 @@ public sealed class AuthTests(PostgresFixture postgres)
         await server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), server.Alice);
         var load = new LoadRequest { Script = new ScriptRef { Name = "math_addition_001" } };
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(load));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(load).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
         Assert.Equal("1.0.0", (await server.Client.LoadAsync(load, server.Reader)).Version.Version);
         Assert.NotEmpty((await server.Client.SearchAsync(new SearchRequest { Query = "add numbers" }, server.Reader)).Hits);

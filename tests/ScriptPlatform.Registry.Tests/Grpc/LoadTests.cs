@@ -1,6 +1,7 @@
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.Registry.Tests.Infrastructure;
 using ScriptPlatform.Testing;
 
@@ -41,9 +42,9 @@ public sealed class LoadTests(PostgresFixture postgres)
     public async Task Load_of_an_unknown_script_is_not_found()
     {
         await using var server = await WithVersionsAsync("1.0.0");
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(Load("no_such_script")));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(Load("no_such_script")).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
-        Assert.Contains("'no_such_script' is not in the registry", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("'no_such_script' is not in the registry", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -52,9 +53,9 @@ public sealed class LoadTests(PostgresFixture postgres)
     public async Task Load_of_an_unknown_version_is_not_found_and_lists_what_exists(string selector, string message)
     {
         await using var server = await WithVersionsAsync("1.0.0", "1.2.0");
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(Load("text_words_001", selector)));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(Load("text_words_001", selector)).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
-        Assert.Contains(message, e.Detail, StringComparison.Ordinal);
+        Assert.Contains(message, e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -64,9 +65,9 @@ public sealed class LoadTests(PostgresFixture postgres)
     public async Task Load_with_an_invalid_selector_is_invalid_argument(string selector)
     {
         await using var server = await WithVersionsAsync("1.0.0");
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(Load("text_words_001", selector == "1.2" ? ">=1.2" : selector)));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(Load("text_words_001", selector == "1.2" ? ">=1.2" : selector)).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains("version selector", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("version selector", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,16 +78,16 @@ public sealed class LoadTests(PostgresFixture postgres)
         var pinned = await server.Client.LoadAsync(Load("text_words_001", "1.0.0", v1.Version.ContentHash));
         Assert.Equal("1.0.0", pinned.Version.Version);
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(Load("text_words_001", "", v1.Version.ContentHash)));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(Load("text_words_001", "", v1.Version.ContentHash)).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
-        Assert.Contains("not the pinned " + v1.Version.ContentHash, e.Detail, StringComparison.Ordinal);
+        Assert.Contains("not the pinned " + v1.Version.ContentHash, e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Load_with_a_malformed_pinned_hash_is_invalid_argument()
     {
         await using var server = await WithVersionsAsync("1.0.0");
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(Load("text_words_001", "", "ABC")));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(Load("text_words_001", "", "ABC")).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
     }
 

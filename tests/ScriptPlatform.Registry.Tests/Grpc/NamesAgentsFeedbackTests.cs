@@ -1,5 +1,6 @@
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.Registry.Tests.Infrastructure;
 using ScriptPlatform.Testing;
 
@@ -30,7 +31,7 @@ public sealed class NamesAgentsFeedbackTests(PostgresFixture postgres)
     {
         await using var server = await RegistryServer.StartAsync(postgres);
         var names = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
-            server.Client.NextNameAsync(new NextNameRequest { Category = "text", Task = "split", Reserve = true }, server.Alice)));
+            server.Client.NextNameAsync(new NextNameRequest { Category = "text", Task = "split", Reserve = true }, server.Alice).ResponseAsync));
         Assert.Equal(20, names.Select(n => n.Name).Distinct().Count());
         Assert.Equal(20, names.Max(n => n.Number));
     }
@@ -43,7 +44,7 @@ public sealed class NamesAgentsFeedbackTests(PostgresFixture postgres)
     public async Task Next_name_with_a_bad_category_or_task_is_invalid_argument(string category, string task)
     {
         await using var server = await RegistryServer.StartAsync(postgres);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.NextNameAsync(new NextNameRequest { Category = category, Task = task }));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.NextNameAsync(new NextNameRequest { Category = category, Task = task }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
     }
 
@@ -51,7 +52,7 @@ public sealed class NamesAgentsFeedbackTests(PostgresFixture postgres)
     public async Task Reserving_a_name_needs_publish_scope()
     {
         await using var server = await RegistryServer.StartAsync(postgres);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.NextNameAsync(new NextNameRequest { Category = "math", Task = "addition", Reserve = true }));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.NextNameAsync(new NextNameRequest { Category = "math", Task = "addition", Reserve = true }).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
     }
 
@@ -86,9 +87,9 @@ public sealed class NamesAgentsFeedbackTests(PostgresFixture postgres)
     public async Task Linking_an_unknown_script_is_not_found_and_a_bad_agent_id_is_invalid()
     {
         await using var server = await RegistryServer.StartAsync(postgres);
-        var unknown = await Assert.ThrowsAsync<RpcException>(() => server.Client.LinkAgentToolAsync(new LinkAgentToolRequest { AgentId = "a1", ScriptName = "nope" }, server.Alice));
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => server.Client.LinkAgentToolAsync(new LinkAgentToolRequest { AgentId = "a1", ScriptName = "nope" }, server.Alice).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
-        var bad = await Assert.ThrowsAsync<RpcException>(() => server.Client.LinkAgentToolAsync(new LinkAgentToolRequest { AgentId = "a b/c", ScriptName = "nope" }, server.Alice));
+        var bad = await Assert.ThrowsAsync<RpcException>(() => server.Client.LinkAgentToolAsync(new LinkAgentToolRequest { AgentId = "a b/c", ScriptName = "nope" }, server.Alice).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
     }
 
@@ -114,7 +115,7 @@ public sealed class NamesAgentsFeedbackTests(PostgresFixture postgres)
     {
         await using var server = await RegistryServer.StartAsync(postgres);
         await server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), server.Alice);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.FeedbackAsync(new FeedbackRequest { Name = "math_addition_001", Rating = rating, Version = version }, server.Bob));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.FeedbackAsync(new FeedbackRequest { Name = "math_addition_001", Rating = rating, Version = version }, server.Bob).ResponseAsync);
         Assert.Equal(expected, e.StatusCode);
         Assert.Equal(0, await PublishTests.Count(server, "feedback"));
     }

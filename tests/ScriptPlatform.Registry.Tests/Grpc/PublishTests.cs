@@ -2,7 +2,8 @@ using Google.Protobuf;
 using Npgsql;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.Registry.Tests.Infrastructure;
 using ScriptPlatform.Testing;
 
@@ -60,10 +61,10 @@ public sealed class PublishTests(PostgresFixture postgres)
     {
         await using var server = await RegistryServer.StartAsync(postgres);
         await server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), server.Alice);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0", "Adds numbers, faster"), server.Alice));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0", "Adds numbers, faster"), server.Alice).ResponseAsync);
 
         Assert.Equal(StatusCode.AlreadyExists, e.StatusCode);
-        Assert.Contains("publish a higher version such as 1.0.1", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("publish a higher version such as 1.0.1", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -76,10 +77,10 @@ public sealed class PublishTests(PostgresFixture postgres)
         await server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), server.Alice);
         await server.Client.PublishAsync(Scripts.Publish("math_addition_001", "2.0.0", "v2"), server.Alice);
         var request = Scripts.Publish("math_addition_001", version, "a downgrade");
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(request, server.Alice));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(request, server.Alice).ResponseAsync);
 
         Assert.Equal(version == "1.0.0" ? StatusCode.AlreadyExists : StatusCode.FailedPrecondition, e.StatusCode);
-        Assert.Contains(version == "1.0.0" ? "already exists" : "lower than the latest 2.0.0", e.Detail, StringComparison.Ordinal);
+        Assert.Contains(version == "1.0.0" ? "already exists" : "lower than the latest 2.0.0", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -92,10 +93,10 @@ public sealed class PublishTests(PostgresFixture postgres)
     public async Task Publish_rejects_a_version_that_is_not_strict_semver(string version)
     {
         await using var server = await RegistryServer.StartAsync(postgres);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", version), server.Alice));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", version), server.Alice).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.StartsWith("invalid version:", e.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("invalid version:", e.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(0, await Count(server, "scripts"));
     }
 
@@ -109,10 +110,10 @@ public sealed class PublishTests(PostgresFixture postgres)
     public async Task Publish_rejects_bad_names_with_invalid_argument(string name, string reason)
     {
         await using var server = await RegistryServer.StartAsync(postgres);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish(name, "1.0.0"), server.Alice));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish(name, "1.0.0"), server.Alice).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains(reason, e.Detail, StringComparison.Ordinal);
+        Assert.Contains(reason, e.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(0, await Count(server, "scripts"));
     }
 
@@ -122,10 +123,10 @@ public sealed class PublishTests(PostgresFixture postgres)
         await using var server = await RegistryServer.StartAsync(postgres);
         var request = Scripts.Publish("big_script_001", "1.0.0");
         request.Content += "\n# " + new string('x', 256 * 1024);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(request, server.Alice));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(request, server.Alice).ResponseAsync);
 
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
-        Assert.Contains("the limit is 262,144 bytes", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("the limit is 262,144 bytes", e.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(0, await Count(server, "scripts"));
     }
 
@@ -172,10 +173,10 @@ public sealed class PublishTests(PostgresFixture postgres)
             Version = "1.0.0",
             Content = "# /// script\n# [tool.scriptplatform]\n# colour = \"red\"\n# ///\ndef execute(params):\n    return {}\n",
         };
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(request, server.Alice));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(request, server.Alice).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains("unknown key 'colour'", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("unknown key 'colour'", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -183,10 +184,10 @@ public sealed class PublishTests(PostgresFixture postgres)
     {
         await using var server = await RegistryServer.StartAsync(postgres);
         await server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.0.0"), server.Alice);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.1.0", "bob's"), server.Bob));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.1.0", "bob's"), server.Bob).ResponseAsync);
 
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
-        Assert.Contains("belongs to 'alice'", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("belongs to 'alice'", e.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(1, await Count(server, "script_versions"));
 
         var byAdmin = await server.Client.PublishAsync(Scripts.Publish("math_addition_001", "1.1.0", "admin fix"), server.Admin);

@@ -1,6 +1,7 @@
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.Registry.Tests.Infrastructure;
 using ScriptPlatform.Testing;
 
@@ -38,9 +39,9 @@ public sealed class RemoveTests(PostgresFixture postgres)
     public async Task Deprecating_without_a_reason_is_invalid_argument()
     {
         await using var server = await WithScriptAsync("1.0.0");
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.RemoveAsync(new RemoveRequest { Name = "image_resize_001", Mode = RemoveMode.Deprecate }, server.Alice));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.RemoveAsync(new RemoveRequest { Name = "image_resize_001", Mode = RemoveMode.Deprecate }, server.Alice).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains("needs a reason", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("needs a reason", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -60,9 +61,9 @@ public sealed class RemoveTests(PostgresFixture postgres)
     public async Task Deleting_an_unknown_version_is_not_found()
     {
         await using var server = await WithScriptAsync("1.0.0");
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.RemoveAsync(new RemoveRequest { Name = "image_resize_001", Mode = RemoveMode.DeleteVersion, Version = "9.9.9" }, server.Alice));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.RemoveAsync(new RemoveRequest { Name = "image_resize_001", Mode = RemoveMode.DeleteVersion, Version = "9.9.9" }, server.Alice).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
-        Assert.Contains("available: 1.0.0", e.Detail, StringComparison.Ordinal);
+        Assert.Contains("available: 1.0.0", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -74,7 +75,7 @@ public sealed class RemoveTests(PostgresFixture postgres)
 
         Assert.Equal(2, removed.VersionsDeleted);
         Assert.Equal("", removed.LatestVersion);
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(new LoadRequest { Script = new ScriptRef { Name = "image_resize_001" } }));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.LoadAsync(new LoadRequest { Script = new ScriptRef { Name = "image_resize_001" } }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
         Assert.Empty((await server.Client.SearchAsync(new SearchRequest { Query = "resize photos", IncludeDeprecated = true })).Hits);
         Assert.Empty((await server.Client.ListAgentToolsAsync(new ListAgentToolsRequest { AgentId = "agent-1" })).Tools);
@@ -86,7 +87,7 @@ public sealed class RemoveTests(PostgresFixture postgres)
     public async Task Removing_another_owners_script_is_permission_denied_and_changes_nothing()
     {
         await using var server = await WithScriptAsync("1.0.0");
-        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.RemoveAsync(new RemoveRequest { Name = "image_resize_001", Mode = RemoveMode.DeleteScript }, server.Bob));
+        var e = await Assert.ThrowsAsync<RpcException>(() => server.Client.RemoveAsync(new RemoveRequest { Name = "image_resize_001", Mode = RemoveMode.DeleteScript }, server.Bob).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
         Assert.Equal(1, await PublishTests.Count(server, "script_versions"));
 
@@ -98,9 +99,9 @@ public sealed class RemoveTests(PostgresFixture postgres)
     public async Task Remove_without_a_mode_or_of_an_unknown_script_fails_clearly()
     {
         await using var server = await WithScriptAsync("1.0.0");
-        var noMode = await Assert.ThrowsAsync<RpcException>(() => server.Client.RemoveAsync(new RemoveRequest { Name = "image_resize_001" }, server.Alice));
+        var noMode = await Assert.ThrowsAsync<RpcException>(() => server.Client.RemoveAsync(new RemoveRequest { Name = "image_resize_001" }, server.Alice).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, noMode.StatusCode);
-        var unknown = await Assert.ThrowsAsync<RpcException>(() => server.Client.RemoveAsync(new RemoveRequest { Name = "nope", Mode = RemoveMode.DeleteScript }, server.Alice));
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => server.Client.RemoveAsync(new RemoveRequest { Name = "nope", Mode = RemoveMode.DeleteScript }, server.Alice).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
     }
 }

@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ScriptPlatform.Contracts.Clients;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Extensions;
 using ScriptPlatform.Testing;
@@ -28,7 +28,7 @@ public sealed class RegistryServer : IAsyncDisposable
         Address = address;
         ConnectionString = connectionString;
         Channel = GrpcChannel.ForAddress(address);
-        Client = new RegistryClient(Channel);
+        Client = new RegistryService.RegistryServiceClient(Channel);
     }
 
     public Uri Address { get; }
@@ -37,7 +37,7 @@ public sealed class RegistryServer : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
-    public RegistryClient Client { get; }
+    public RegistryService.RegistryServiceClient Client { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -57,7 +57,7 @@ public sealed class RegistryServer : IAsyncDisposable
 
     public CallOptions Reader => As(ReaderSecret);
 
-    public static CallOptions As(string secret) => new(Headers: new Metadata().Add("authorization", "Bearer " + secret));
+    public static CallOptions As(string secret) => new(headers: new Metadata { { "authorization", "Bearer " + secret } });
 
     public static async Task<RegistryServer> StartAsync(
         PostgresFixture postgres, Dictionary<string, string?>? settings = null, string? rabbitMq = null, string? connectionString = null)

@@ -1,5 +1,6 @@
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.Registry.Tests.Infrastructure;
 using ScriptPlatform.Testing;
 
@@ -109,9 +110,9 @@ public sealed class SearchTests(PostgresFixture postgres)
     {
         await using var server = await WithCatalogueAsync();
         Assert.Equal(2, (await server.Client.SearchAsync(new SearchRequest { Query = "convert add count merge resize download", Limit = 2 })).Hits.Count);
-        var negative = await Assert.ThrowsAsync<RpcException>(() => server.Client.SearchAsync(new SearchRequest { Query = "x", Limit = -1 }));
+        var negative = await Assert.ThrowsAsync<RpcException>(() => server.Client.SearchAsync(new SearchRequest { Query = "x", Limit = -1 }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, negative.StatusCode);
-        var category = await Assert.ThrowsAsync<RpcException>(() => server.Client.SearchAsync(new SearchRequest { Query = "x", Category = "../etc" }));
+        var category = await Assert.ThrowsAsync<RpcException>(() => server.Client.SearchAsync(new SearchRequest { Query = "x", Category = "../etc" }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, category.StatusCode);
     }
 

@@ -1,0 +1,62 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ScriptPlatform.ServiceDefaults.Grpc;
+
+/// <summary>
+/// Turns the failures a handler does not translate itself into the status a caller can act on:
+/// a cancelled or expired call is CANCELLED or DEADLINE_EXCEEDED (not UNKNOWN), and a database that
+/// does not answer is UNAVAILABLE (so idempotent calls are retried). Anything else stays grpc-dotnet's
+/// UNKNOWN "Exception was thrown by handler.", logged with its stack.
+/// </summary>
+public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception e) when (Map(e, context) is { } status)
+        {
+            throw new RpcException(status);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception e) when (Map(e, context) is { } status)
+        {
+            throw new RpcException(status);
+        }
+    }
+
+    private Status? Map(Exception exception, ServerCallContext context)
+    {
+        switch (exception)
+        {
+            case RpcException:
+                return null;
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return context.Deadline <= DateTime.UtcNow
+                    ? new Status(StatusCode.DeadlineExceeded, "the deadline passed before the call finished")
+                    : new Status(StatusCode.Cancelled, "the call was cancelled");
+            case NpgsqlException { IsTransient: true } or TimeoutException:
+                LogUnavailable(logger, context.Method, exception);
+                return new Status(StatusCode.Unavailable, "the service's database did not answer; retry shortly");
+            default:
+                return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method}: a dependency is unavailable")]
+    private static partial void LogUnavailable(ILogger logger, string method, Exception exception);
+}

@@ -1,2 +1,0 @@
-global using ScriptPlatform.Grpc.Tests.Infrastructure;
-global using ScriptPlatform.Grpc.Tests.Protos;
