@@ -48,6 +48,7 @@ public static class PlatformGrpcClients
     public static IHttpClientBuilder AddPlatformGrpcClient<TClient>(this IServiceCollection services, string service)
         where TClient : ClientBase<TClient>
     {
+        services.AddServiceDiscovery();
         var builder = services
             .AddGrpcClient<TClient>(o => o.Address = new Uri($"http://{service}"))
             .ConfigureChannel(o =>
@@ -58,7 +59,8 @@ public static class PlatformGrpcClients
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt a client out.
         builder.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
-        return builder;
+        // Idempotent: ServiceDefaults adds it to every HttpClient too; a host without them still resolves the name.
+        return builder.AddServiceDiscovery();
     }
 
     private static ServiceConfig CreateServiceConfig()
