@@ -38,7 +38,6 @@ public static class Extensions
             http.AddServiceDiscovery();
         });
 
-        builder.Services.AddHostedService<ParentProcessWatch>();
         // SIGTERM and Ctrl+C stop the host; give in-flight work time to finish.
         builder.Services.Configure<HostOptions>(options =>
             options.ShutdownTimeout = builder.Configuration.GetValue("ScriptPlatform:ShutdownTimeout", TimeSpan.FromSeconds(15)));

@@ -37,11 +37,17 @@ public sealed class LocalPostgres : IAsyncDisposable
         Port = port;
         // initdb refuses to run as root, so as root the server runs as the postgres user.
         _runAs = Environment.UserName == "root" ? ServiceUser : null;
-        _startOptions = $"-c listen_addresses=127.0.0.1 -p {port} -k {instance.Path} -c max_connections=300"
-            + (fast ? " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" : "");
+        _startOptions = $"-p {port} -k {instance.Path} {string.Join(' ', ServerSettings(fast))}";
     }
 
     public int Port { get; }
+
+    /// <summary>The server settings every local Postgres runs with (the tests' and the AppHost's), as <c>-c</c> arguments.</summary>
+    public static IReadOnlyList<string> ServerSettings(bool fastUnsafe) =>
+    [
+        "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300",
+        .. fastUnsafe ? new[] { "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off" } : [],
+    ];
 
     /// <summary>Npgsql connection string for the <c>postgres</c> database.</summary>
     public string ConnectionString => ConnectionStringFor("postgres");
@@ -146,7 +152,8 @@ public sealed class LocalPostgres : IAsyncDisposable
             """);
     }
 
-    private static string FindBinDirectory()
+    /// <summary>The newest installed PostgreSQL server binaries (Debian layout).</summary>
+    public static string FindBinDirectory()
     {
         const string root = "/usr/lib/postgresql";
         var candidates = Directory.Exists(root)

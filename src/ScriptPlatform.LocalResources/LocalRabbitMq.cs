@@ -17,8 +17,22 @@ public sealed class LocalRabbitMq : IAsyncDisposable
     {
         _instance = instance;
         Port = port;
-        var dir = instance.Path;
-        _environment = new Dictionary<string, string>
+        _environment = NodeEnvironment(instance.Path, port, FreePort.Next(), FreePort.Next());
+    }
+
+    public int Port { get; }
+
+    /// <summary>AMQP URI with the loopback-only guest account.</summary>
+    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}/";
+
+    /// <summary>
+    /// The environment of a node living in <paramref name="directory"/> (its HOME, database, logs, pid
+    /// and config files), listening on loopback only: the tests' nodes and the AppHost's.
+    /// </summary>
+    public static Dictionary<string, string> NodeEnvironment(string directory, int amqpPort, int distributionPort, int epmdPort)
+    {
+        var dir = directory;
+        return new Dictionary<string, string>
         {
             // rabbitmqctl finds the Erlang cookie through HOME, so every call shares this environment.
             ["HOME"] = dir,
@@ -26,20 +40,24 @@ public sealed class LocalRabbitMq : IAsyncDisposable
             ["RABBITMQ_LOG_BASE"] = Path.Combine(dir, "log"),
             ["RABBITMQ_NODENAME"] = "rabbit@localhost",
             ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-            ["RABBITMQ_NODE_PORT"] = port.ToString(CultureInfo.InvariantCulture),
-            ["RABBITMQ_DIST_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["RABBITMQ_NODE_PORT"] = amqpPort.ToString(CultureInfo.InvariantCulture),
+            ["RABBITMQ_DIST_PORT"] = distributionPort.ToString(CultureInfo.InvariantCulture),
             ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
-            ["ERL_EPMD_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["ERL_EPMD_PORT"] = epmdPort.ToString(CultureInfo.InvariantCulture),
             ["RABBITMQ_PID_FILE"] = Path.Combine(dir, "rabbit.pid"),
             ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dir, "enabled_plugins"),
             ["RABBITMQ_CONFIG_FILE"] = Path.Combine(dir, "rabbitmq"),
         };
     }
 
-    public int Port { get; }
-
-    /// <summary>AMQP URI with the loopback-only guest account.</summary>
-    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}/";
+    /// <summary>Writes the node's plugin and config files named in <paramref name="environment"/>.</summary>
+    public static void WriteNodeFiles(IReadOnlyDictionary<string, string> environment)
+    {
+        File.WriteAllText(environment["RABBITMQ_ENABLED_PLUGINS_FILE"], "[].\n");
+        // Small disk and memory thresholds would block publishers on a busy CI box; loopback only.
+        File.WriteAllText(environment["RABBITMQ_CONFIG_FILE"] + ".conf",
+            "disk_free_limit.absolute = 50MB\nvm_memory_high_watermark.relative = 0.6\n");
+    }
 
     public static async Task<LocalRabbitMq> StartAsync(CancellationToken cancellationToken = default)
     {
@@ -81,10 +99,7 @@ public sealed class LocalRabbitMq : IAsyncDisposable
     private void WriteFiles()
     {
         var dir = _instance.Path;
-        File.WriteAllText(_environment["RABBITMQ_ENABLED_PLUGINS_FILE"], "[].\n");
-        // Small disk and memory thresholds would block publishers on a busy CI box; loopback only.
-        File.WriteAllText(_environment["RABBITMQ_CONFIG_FILE"] + ".conf",
-            "disk_free_limit.absolute = 50MB\nvm_memory_high_watermark.relative = 0.6\n");
+        WriteNodeFiles(_environment);
         var exports = string.Join('\n', _environment.Select(e => $"export {e.Key}={Command.ShellQuote(e.Value)}"));
         var pidFile = Command.ShellQuote(_environment["RABBITMQ_PID_FILE"]);
         _instance.WriteStopScript($"""

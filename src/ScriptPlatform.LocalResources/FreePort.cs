@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ScriptPlatform.LocalResources.Internal;
+namespace ScriptPlatform.LocalResources;
 
-internal static class FreePort
+/// <summary>Free loopback ports, for servers started here and by the AppHost.</summary>
+public static class FreePort
 {
     /// <summary>
     /// Asks the kernel for a free loopback port. Another process may take it before the server binds,
