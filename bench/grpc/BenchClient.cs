@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json;
-using ScriptPlatform.Grpc;
+using Grpc.Net.Client;
 
 namespace ScriptPlatform.Bench.Grpc;
 
 /// <summary>
-/// Our client. On a shared machine the load changes from second to second, so the servers are
-/// measured in interleaved rounds (server A, server B, A, B, ...) and the median round is reported:
-/// both servers see the same conditions. Latencies are pooled over all rounds.
+/// The Grpc.Net.Client side. On a shared machine the load changes from second to second, so the
+/// servers are measured in interleaved rounds (server A, server B, A, B, ...) and the median round is
+/// reported: both servers see the same conditions. Latencies are pooled over all rounds.
 /// </summary>
 public static class BenchClient
 {
@@ -15,7 +15,10 @@ public static class BenchClient
 
     public static async Task<int> RunAsync(string clientName, double seconds, int rounds, string[] targets)
     {
-        var servers = targets.Select(t => t.Split('=', 2)).Select(p => (Name: p[0], Client: new Client(GrpcChannel.ForAddress($"http://{p[1]}")))).ToArray();
+        // One channel per server, shared by all concurrent callers, as a service holds one per peer.
+        var servers = targets.Select(t => t.Split('=', 2))
+            .Select(p => (Name: p[0], Client: new BenchService.BenchServiceClient(GrpcChannel.ForAddress($"http://{p[1]}"))))
+            .ToArray();
         var samples = new Dictionary<(string Server, int Concurrency), List<(double CallsPerSecond, double[] Latencies)>>();
 
         // Warm-up: connections, JIT, tiered compilation.
@@ -56,7 +59,8 @@ public static class BenchClient
         return 0;
     }
 
-    private static async Task<(double CallsPerSecond, double[] Latencies)> MeasureAsync(Client client, int concurrency, TimeSpan duration)
+    private static async Task<(double CallsPerSecond, double[] Latencies)> MeasureAsync(
+        BenchService.BenchServiceClient client, int concurrency, TimeSpan duration)
     {
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -84,12 +88,10 @@ public static class BenchClient
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-
-    private sealed class Client(GrpcChannel channel) : GrpcClientBase(channel, BenchReflection.Descriptor.Services[0])
-    {
-        public Task<BenchReply> EchoAsync(BenchRequest request) => UnaryAsync<BenchRequest, BenchReply>("Echo", request);
-    }
 }
 
-/// <summary>One measurement, as printed by both clients (ours and grpcjs.mjs).</summary>
+/// <summary>
+/// One measurement as printed by both clients (this one and grpcjs.mjs): "server/client", the median
+/// round's calls/s, latencies in ms pooled over all rounds.
+/// </summary>
 public sealed record Result(string Label, int Concurrency, double CallsPerSecond, double P50Ms, double P99Ms);

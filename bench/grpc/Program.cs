@@ -1,20 +1,20 @@
 using System.Globalization;
 using ScriptPlatform.Bench.Grpc;
 
-// bench server <port>                                      our server, until stopped
-// bench client <client-name> <seconds> <rounds> <name=host:port>...   JSON lines of results
-// bench report <results.jsonl>                             the table with ratios
+// bench server <port>                                                 the grpc-dotnet server, until stopped
+// bench client <client-name> <seconds> <rounds> <name=host:port>...   JSON lines of results (Grpc.Net.Client)
+// bench report <results.jsonl> <out.json>                             the table with ratios; the results as JSON
 return args switch
 {
     ["server", var port] => await BenchServer.RunAsync(int.Parse(port, CultureInfo.InvariantCulture)),
     ["client", var client, var seconds, var rounds, .. var targets] when targets.Length > 0 => await BenchClient.RunAsync(
         client, double.Parse(seconds, CultureInfo.InvariantCulture), int.Parse(rounds, CultureInfo.InvariantCulture), targets),
-    ["report", var file] => Report.Print(file),
+    ["report", var file, var json] => Report.Print(file, json),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench server <port> | client <client-name> <seconds> <rounds> <name=host:port>... | report <results.jsonl>");
+    Console.Error.WriteLine("usage: bench server <port> | client <client-name> <seconds> <rounds> <name=host:port>... | report <results.jsonl> <out.json>");
     return 2;
 }

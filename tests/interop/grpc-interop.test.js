@@ -1,6 +1,8 @@
-// Interop of our gRPC server with a stock third-party client (@grpc/grpc-js + @grpc/proto-loader).
+// Interop of the platform's gRPC server conventions (grpc-dotnet with ServiceDefaults'
+// AddGrpcServerDefaults) with a stock third-party client (@grpc/grpc-js + @grpc/proto-loader).
 // GRPC_TARGET is "host:port" of a running server with the test service, health and reflection
-// (ScriptPlatform.Grpc.Tests/InteropTests starts one and runs this file).
+// (ScriptPlatform.ServiceDefaults.Tests/InteropTests starts one and runs this file).
+// service-interop.test.js is the part that runs against any platform service.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
@@ -17,8 +19,8 @@ const load = (root, file) =>
   grpc.loadPackageDefinition(
     protoLoader.loadSync(file, { includeDirs: [root], keepCase: true, enums: String, longs: Number, defaults: true }));
 
-const test_pb = load(path.join(repo, 'tests/ScriptPlatform.Grpc.Tests'), 'Protos/test.proto').scriptplatform.grpc.test.v1;
-const grpcProtos = path.join(repo, 'src/ScriptPlatform.Grpc/Protos');
+const test_pb = load(path.join(repo, 'tests/ScriptPlatform.ServiceDefaults.Tests'), 'Protos/test.proto').scriptplatform.defaults.test.v1;
+const grpcProtos = path.join(repo, 'tests/interop/protos');
 const health_pb = load(grpcProtos, 'grpc/health/v1/health.proto').grpc.health.v1;
 const reflection_pb = load(grpcProtos, 'grpc/reflection/v1/reflection.proto').grpc.reflection.v1;
 const reflectionAlpha_pb = load(grpcProtos, 'grpc/reflection/v1alpha/reflection.proto').grpc.reflection.v1alpha;
@@ -92,7 +94,8 @@ test('unimplemented method', async () => {
 test('health check', async () => {
   const health = new health_pb.Health(target, insecure);
   assert.equal((await unary(health, 'Check', { service: '' })).status, 'SERVING');
-  assert.equal((await unary(health, 'Check', { service: 'scriptplatform.grpc.test.v1.TestService' })).status, 'SERVING');
+  // Only "" (the whole server, from the ASP.NET Core health checks) is mapped; other names are NOT_FOUND.
+  await rejectsWith(unary(health, 'Check', { service: 'scriptplatform.defaults.test.v1.TestService' }), grpc.status.NOT_FOUND);
   await rejectsWith(unary(health, 'Check', { service: 'nope' }), grpc.status.NOT_FOUND);
 });
 
@@ -107,7 +110,7 @@ for (const [version, pb] of [['v1', reflection_pb], ['v1alpha', reflectionAlpha_
       call.end();
     });
     const names = answer.list_services_response.service.map((s) => s.name);
-    assert.ok(names.includes('scriptplatform.grpc.test.v1.TestService'), names.join(','));
+    assert.ok(names.includes('scriptplatform.defaults.test.v1.TestService'), names.join(','));
     assert.ok(names.includes('grpc.health.v1.Health'), names.join(','));
   });
 }
@@ -118,7 +121,7 @@ test('a malformed frame gets INTERNAL and the server keeps serving', async () =>
     session.on('error', reject);
     const request = session.request({
       ':method': 'POST',
-      ':path': '/scriptplatform.grpc.test.v1.TestService/Echo',
+      ':path': '/scriptplatform.defaults.test.v1.TestService/Echo',
       'content-type': 'application/grpc',
       te: 'trailers',
     });

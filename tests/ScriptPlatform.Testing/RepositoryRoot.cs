@@ -1,0 +1,20 @@
+namespace ScriptPlatform.Testing;
+
+public static class RepositoryRoot
+{
+    /// <summary>The folder holding ScriptPlatform.sln, found by walking up from the test binaries.</summary>
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "ScriptPlatform.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No ScriptPlatform.sln above {AppContext.BaseDirectory}.");
+    }
+}
