@@ -20,7 +20,8 @@ Usage: ./build.sh <command>
 
   build          build the solution (warnings are errors)
   test           install prerequisites, build, run every test (.NET + gRPC interop)
-  up             install prerequisites, build, start Postgres, RabbitMQ and the services (Ctrl+C stops all)
+  up [--fresh]   install prerequisites, build, start the Aspire AppHost: Postgres, RabbitMQ, every service,
+                 worker replicas and the dashboard on http://127.0.0.1:7100 (Ctrl+C stops all; --fresh wipes .local/)
   bench [NAME]   run a benchmark (bench/NAME/run.sh); without NAME, list them
 USAGE
 }
@@ -67,11 +68,11 @@ build() {
   dotnet build ScriptPlatform.sln -c "$CONFIGURATION" -nologo -clp:NoSummary -v:minimal
 }
 
-# Server processes (Postgres, RabbitMQ/Erlang, epmd, watchdogs) that outlived the tests: they carry
-# the tests' local folder in their arguments or environment.
+# Server processes (Postgres, RabbitMQ/Erlang, epmd, watchdogs, Aspire's DCP and the services it ran)
+# that outlived the tests: they carry the tests' local folder in their arguments or environment.
 leftover_servers() {
   ps -eww e -o pid=,stat=,comm=,args= |
-    awk -v root="$SCRIPTPLATFORM_LOCAL_DIR" '$2 !~ /^Z/ && $3 ~ /^(postgres|beam\.smp|epmd|erl_child_setup|inet_gethost|sh|sleep)$/ && index($0, root) > 0' || true
+    awk -v root="$SCRIPTPLATFORM_LOCAL_DIR" '$2 !~ /^Z/ && $3 ~ /^(postgres|beam\.smp|epmd|erl_child_setup|inet_gethost|sh|sleep|dcp|ScriptPlatform\.)$/ && index($0, root) > 0' || true
 }
 
 run_tests() {
@@ -94,8 +95,13 @@ run_tests() {
   grep -q -E '^(Passed|Failed)! +- ' "$out" || { echo "no test assembly reported results" >&2; status=1; }
   rm -f "$out"
 
+  # DCP finishes removing what an Aspire test stopped a few seconds after the test run returns.
   local left
-  left="$(leftover_servers)"
+  for _ in $(seq 1 20); do
+    left="$(leftover_servers)"
+    [ -z "$left" ] && break
+    sleep 1
+  done
   if [ -n "$left" ]; then
     echo "Servers left running after the tests:" >&2
     echo "$left" >&2
@@ -105,10 +111,27 @@ run_tests() {
 }
 
 up() {
+  local fresh=0 args=()
+  for arg in "$@"; do
+    case "$arg" in
+      --fresh) fresh=1 ;;
+      *) args+=("$arg") ;;
+    esac
+  done
   ensure_system_packages
   build
-  log "starting the platform (Ctrl+C stops everything)"
-  exec dotnet "AppHost/bin/$CONFIGURATION/net10.0/ScriptPlatform.AppHost.dll" --AppHost:Configuration="$CONFIGURATION" "$@"
+  if [ "$fresh" -eq 1 ]; then
+    log "--fresh: removing the platform's data (.local/)"
+    rm -rf "$ROOT/.local"
+  fi
+  log "starting the platform (Ctrl+C or SIGTERM stops everything)"
+  cat >&2 <<ENDPOINTS
+  dashboard   http://127.0.0.1:7100   (resources, logs, traces, metrics)
+  intent      http://127.0.0.1:7101   generation http://127.0.0.1:7102   (gRPC, h2c; once built)
+  registry    http://127.0.0.1:7103   executor   http://127.0.0.1:7104   (gRPC, h2c)
+ENDPOINTS
+  # The launch profile serves the dashboard on plain HTTP on loopback (AppHost/Properties/launchSettings.json).
+  exec dotnet run --project AppHost --no-build -c "$CONFIGURATION" --launch-profile http -- "${args[@]}"
 }
 
 bench() {

@@ -18,8 +18,17 @@ public static class GrpcServerDefaults
     /// <summary>The default receive limit; a service may raise it (<c>ScriptPlatform:Grpc:MaxReceiveMessageSize</c>).</summary>
     public const int DefaultMaxReceiveMessageSize = 4 * 1024 * 1024;
 
-    public static IGrpcServerBuilder AddGrpcServerDefaults(this WebApplicationBuilder builder, int maxReceiveMessageSize = DefaultMaxReceiveMessageSize)
+    /// <param name="builder">The service's builder.</param>
+    /// <param name="defaultPort">Loopback port to listen on when no address is configured (<c>Urls</c>,
+    /// <c>ASPNETCORE_URLS</c>, <c>--urls</c>, as the AppHost sets it): the service's port in ARCHITECTURE.md.</param>
+    /// <param name="maxReceiveMessageSize">Larger requests are RESOURCE_EXHAUSTED.</param>
+    public static IGrpcServerBuilder AddGrpcServerDefaults(this WebApplicationBuilder builder, int? defaultPort = null, int maxReceiveMessageSize = DefaultMaxReceiveMessageSize)
     {
+        if (defaultPort is { } port && string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Cleartext HTTP/2 with prior knowledge (h2c) is what gRPC clients speak without TLS.

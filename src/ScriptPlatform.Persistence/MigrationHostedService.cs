@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,7 +54,10 @@ public static class PersistenceServiceCollectionExtensions
                 tune(csb);
                 settings.ConnectionString = csb.ConnectionString;
             }
-        });
+        },
+        // Only commands inside a trace (a call, a consumed message) become spans: background polling
+        // such as the outbox dispatcher would otherwise fill the traces with a span every second.
+        dataSource => dataSource.ConfigureTracing(tracing => tracing.ConfigureCommandFilter(_ => Activity.Current is not null)));
         builder.Services.AddSingleton(new MigrationSource(assembly, resourcePrefix, lockKey ?? resourcePrefix));
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddHostedService<MigrationHostedService>();

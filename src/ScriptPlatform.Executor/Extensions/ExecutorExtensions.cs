@@ -35,7 +35,7 @@ public static class ExecutorExtensions
         services.AddScriptSandbox();
 
         // Batches carry up to MaxBatchJobs params objects of up to 1 MiB each; RequestValidation bounds them.
-        builder.AddGrpcServerDefaults(maxReceiveMessageSize: 64 * 1024 * 1024);
+        builder.AddGrpcServerDefaults(PlatformServices.DefaultPort(PlatformServices.Executor), maxReceiveMessageSize: 64 * 1024 * 1024);
 
         // Registered before MassTransit: the schema exists before the first job is consumed.
         builder.AddPostgresWithMigrations("postgres", typeof(ExecutionStore).Assembly, "ScriptPlatform.Executor.Migrations", "scriptplatform.executor.migrations");

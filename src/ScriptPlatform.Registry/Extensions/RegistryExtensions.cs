@@ -7,6 +7,7 @@ using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.IntegrationEvents;
 using ScriptPlatform.Registry.Search;
 using ScriptPlatform.Registry.Search.Embeddings;
+using ScriptPlatform.Contracts.Grpc;
 using ScriptPlatform.Persistence;
 using ScriptPlatform.ServiceDefaults.Grpc;
 
@@ -24,7 +25,7 @@ public static class RegistryExtensions
         var services = builder.Services;
         // Order matters: the schema exists before the index loads and before messages are consumed.
         builder.AddPostgresWithMigrations(PostgresConnectionName, typeof(Migrator).Assembly, Migrator.ResourcePrefix, Migrator.LockKey, TuneDataSource);
-        builder.AddGrpcServerDefaults().AddServiceOptions<RegistryGrpcService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
+        builder.AddGrpcServerDefaults(PlatformServices.DefaultPort(PlatformServices.Registry)).AddServiceOptions<RegistryGrpcService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
         services.AddSingleton(TimeProvider.System);
         services.Configure<RegistryAuthOptions>(configuration.GetSection(RegistryAuthOptions.Section));
         services.Configure<EmbeddingOptions>(configuration.GetSection(EmbeddingOptions.Section));

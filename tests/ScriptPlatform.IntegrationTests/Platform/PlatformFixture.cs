@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using ScriptPlatform.Contracts.Executor.V1;
+using ScriptPlatform.Contracts.Grpc;
+using ScriptPlatform.Contracts.Registry.V1;
+using ScriptPlatform.Registry.Extensions;
+
+namespace ScriptPlatform.IntegrationTests.Platform;
+
+/// <summary>
+/// The whole app model of the AppHost, started once for the tests of <see cref="PlatformTests"/> through
+/// Aspire.Hosting.Testing: real DCP, Postgres and RabbitMQ from the Debian binaries, every service, two
+/// worker replicas and the dashboard, on free ports and a data folder of its own.
+/// </summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    /// <summary>Every resource of the app model (worker replicas share one name).</summary>
+    public static readonly string[] Resources =
+        ["postgres-init", "postgres", "registry-db", "executor-db", "rabbitmq-epmd", "rabbitmq", "registry", "executor", "executor-worker"];
+
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"scriptplatform-apphost-{Guid.NewGuid():N}");
+    private DistributedApplication? _app;
+    private GrpcChannel? _registryChannel;
+    private GrpcChannel? _executorChannel;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The platform has not started.");
+
+    public Uri Dashboard { get; private set; } = null!;
+
+    public RegistryService.RegistryServiceClient Registry { get; private set; } = null!;
+
+    public ExecutorService.ExecutorServiceClient Executor { get; private set; } = null!;
+
+    /// <summary>An admin key, made by the Registry's own <c>create-admin-key</c> command on its database.</summary>
+    public Metadata Admin { get; private set; } = null!;
+
+    /// <summary>How long the whole start took (a loaded 2-core machine: about a minute).</summary>
+    public TimeSpan StartTime { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var started = Stopwatch.StartNew();
+        int dashboard = FreePort(), otlp = FreePort(), resourceService = FreePort();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ScriptPlatform_AppHost>(
+            [
+                $"--AppHost:DataDirectory={_dataDirectory}",
+                $"--AppHost:Services:{PlatformServices.Registry}:Port={FreePort()}",
+                $"--AppHost:Services:{PlatformServices.Executor}:Port={FreePort()}",
+                $"--ASPNETCORE_URLS=http://127.0.0.1:{dashboard}",
+                $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlp}",
+                $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{resourceService}",
+                "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
+                "--ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true",
+            ],
+            (options, _) => options.DisableDashboard = false,
+            ct);
+        _app = await builder.BuildAsync(ct);
+        await _app.StartAsync(ct);
+        using (var healthy = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            healthy.CancelAfter(TimeSpan.FromMinutes(5));
+            await Task.WhenAll(new[] { "postgres", "registry-db", "executor-db", "rabbitmq", "registry", "executor", "executor-worker" }
+                .Select(r => _app.ResourceNotifications.WaitForResourceHealthyAsync(r, healthy.Token)));
+        }
+
+        StartTime = started.Elapsed;
+        // Aspire.Hosting.Testing serves the dashboard on a port of its own choosing.
+        Dashboard = _app.GetEndpoint("aspire-dashboard", "http");
+        _registryChannel = PlatformGrpcClients.CreateChannel(_app.GetEndpoint(PlatformServices.Registry, "http"));
+        _executorChannel = PlatformGrpcClients.CreateChannel(_app.GetEndpoint(PlatformServices.Executor, "http"));
+        Registry = new RegistryService.RegistryServiceClient(_registryChannel);
+        Executor = new ExecutorService.ExecutorServiceClient(_executorChannel);
+
+        var output = new StringWriter();
+        var registryDb = await _app.GetConnectionStringAsync("registry-db", ct);
+        Assert.Equal(0, await RegistryCommands.RunAsync(["create-admin-key", "--owner", "platformtest", $"--ConnectionStrings:postgres={registryDb}"], output, output));
+
+        Admin = new Metadata { { "authorization", "Bearer " + output.ToString().Trim().Split('\n')[^1].Trim() } };
+    }
+
+    /// <summary>Processes that carry this run's data folder: the servers DCP started for it.</summary>
+    public IReadOnlyList<string> ProcessesOfThisRun() =>
+        [.. Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(p => p.All(char.IsAsciiDigit))
+            .Select(pid => (pid, args: ReadArgs(pid)))
+            .Where(p => p.args.Contains(_dataDirectory, StringComparison.Ordinal))
+            .Select(p => $"{p.pid} {p.args}")];
+
+    public async ValueTask DisposeAsync()
+    {
+        _registryChannel?.Dispose();
+        _executorChannel?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        // A stop that leaves a server running fails the run (build.sh also checks after every suite).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (ProcessesOfThisRun() is { Count: > 0 } left)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("Still running after the platform stopped: " + string.Join("; ", left));
+            }
+
+            await Task.Delay(250);
+        }
+
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Postgres may still be flushing a file it owns; the folder is under the temp root anyway.
+        }
+    }
+
+    private static string ReadArgs(string pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static int FreePort() => LocalResources.FreePort.Next();
+}
