@@ -11,8 +11,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # System packages the tests and the platform need (Debian names).
 #   postgresql, rabbitmq-server: real servers, started per test run / by the AppHost
 #   bubblewrap, python3, python3-seccomp: the sandbox; podman, runc, debootstrap: the OCI runner and its offline image
-#   hyperfine: benchmarks
-SYSTEM_PACKAGES=(postgresql rabbitmq-server bubblewrap python3 python3-seccomp podman runc debootstrap hyperfine util-linux procps)
+#   hyperfine: benchmarks; chromium: the dashboard test drives it headless (Playwright)
+SYSTEM_PACKAGES=(postgresql rabbitmq-server bubblewrap python3 python3-seccomp podman runc debootstrap hyperfine util-linux procps chromium)
 
 usage() {
   cat <<USAGE

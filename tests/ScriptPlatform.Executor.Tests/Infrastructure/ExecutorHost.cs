@@ -27,9 +27,12 @@ public sealed class ExecutorHost : IAsyncDisposable
         _app = app;
         Database = database;
         QueuePrefix = queuePrefix;
+        Address = address;
         Channel = GrpcChannel.ForAddress(address);
         Client = new ExecutorService.ExecutorServiceClient(Channel);
     }
+
+    public Uri Address { get; }
 
     public GrpcChannel Channel { get; }
 

@@ -12,8 +12,15 @@ using ScriptPlatform.Registry.Extensions;
 
 namespace ScriptPlatform.IntegrationTests.Platform;
 
+/// <summary>The tests that share one start of the app model.</summary>
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform";
+}
+
 /// <summary>
-/// The whole app model of the AppHost, started once for the tests of <see cref="PlatformTests"/> through
+/// The whole app model of the AppHost, started once for the tests of the platform collection through
 /// Aspire.Hosting.Testing: real DCP, Postgres and RabbitMQ from the Debian binaries, every service, two
 /// worker replicas and the dashboard, on free ports and a data folder of its own.
 /// </summary>

@@ -10,7 +10,8 @@ using ScriptPlatform.Contracts.Registry.V1;
 namespace ScriptPlatform.IntegrationTests.Platform;
 
 /// <summary>The app model of the AppHost, end to end (one start for all of these; see <see cref="PlatformFixture"/>).</summary>
-public sealed class PlatformTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
+[Collection(PlatformCollection.Name)]
+public sealed class PlatformTests(PlatformFixture platform)
 {
     private const string Script = """"
         """Adds two numbers."""
