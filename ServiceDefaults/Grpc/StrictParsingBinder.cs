@@ -1,4 +1,6 @@
+using System.Reflection;
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Grpc.Core;
 
 namespace ScriptPlatform.ServiceDefaults.Grpc;
@@ -7,18 +9,8 @@ namespace ScriptPlatform.ServiceDefaults.Grpc;
 /// Binds a generated service so that a request which does not parse answers INVALID_ARGUMENT with the
 /// reason, instead of grpc-dotnet's UNKNOWN "Exception was thrown by handler.". Google.Protobuf 3.36
 /// refuses invalid UTF-8 in <c>string</c> fields while parsing, before any handler or interceptor
-/// runs, so this is the one place that can answer it. Use it from a service's binding class:
-/// <code>
-/// [BindServiceMethod(typeof(RegistryServiceBinding), nameof(RegistryServiceBinding.BindService))]
-/// public sealed class RegistryGrpcService : RegistryService.RegistryServiceBase { ... }
-///
-/// public static class RegistryServiceBinding
-/// {
-///     public static ServiceDescriptor Descriptor => RegistryService.Descriptor;   // for reflection
-///     public static void BindService(ServiceBinderBase binder, RegistryService.RegistryServiceBase? service) =>
-///         RegistryService.BindService(new StrictParsingBinder(binder), service);
-/// }
-/// </code>
+/// runs, so this is the one place that can answer it. A service opts in with
+/// <see cref="StrictServiceBinding{TServiceBase}"/>.
 /// </summary>
 public sealed class StrictParsingBinder(ServiceBinderBase inner) : ServiceBinderBase
 {
@@ -55,4 +47,31 @@ public sealed class StrictParsingBinder(ServiceBinderBase inner) : ServiceBinder
         });
         return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, requests, method.ResponseMarshaller);
     }
+}
+
+/// <summary>
+/// Binds a grpc-dotnet service through <see cref="StrictParsingBinder"/>. Put it on the implementation:
+/// <code>
+/// [BindServiceMethod(typeof(StrictServiceBinding&lt;RegistryService.RegistryServiceBase&gt;), "BindService")]
+/// public sealed class RegistryGrpcService : RegistryService.RegistryServiceBase { ... }
+/// </code>
+/// grpc-dotnet calls <see cref="BindService"/> instead of the generated one, and server reflection reads
+/// <see cref="Descriptor"/> from the binding type.
+/// </summary>
+/// <typeparam name="TServiceBase">The generated base class (nested in the generated service class).</typeparam>
+public static class StrictServiceBinding<TServiceBase>
+    where TServiceBase : class
+{
+    // The generated service class holds both: static Descriptor and static BindService(ServiceBinderBase, TServiceBase).
+    private static readonly Type Generated = typeof(TServiceBase).DeclaringType
+        ?? throw new InvalidOperationException($"{typeof(TServiceBase)} is not a generated gRPC service base.");
+
+    private static readonly MethodInfo GeneratedBind = Generated.GetMethod("BindService", [typeof(ServiceBinderBase), typeof(TServiceBase)])
+        ?? throw new InvalidOperationException($"{Generated} has no BindService(ServiceBinderBase, {typeof(TServiceBase).Name}).");
+
+    /// <summary>The service's descriptor, for server reflection.</summary>
+    public static ServiceDescriptor Descriptor { get; } = (ServiceDescriptor)Generated.GetProperty("Descriptor")!.GetValue(null)!;
+
+    public static void BindService(ServiceBinderBase binder, TServiceBase? service) =>
+        GeneratedBind.Invoke(null, [new StrictParsingBinder(binder), service]);
 }

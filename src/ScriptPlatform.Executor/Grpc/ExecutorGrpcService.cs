@@ -10,6 +10,7 @@ using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Infrastructure;
 using Grpc.Core;
+using ScriptPlatform.ServiceDefaults.Grpc;
 using ScriptPlatform.Sandbox;
 
 namespace ScriptPlatform.Executor.Grpc;
@@ -18,7 +19,7 @@ namespace ScriptPlatform.Executor.Grpc;
 /// <c>scriptplatform.executor.v1.ExecutorService</c>. Synchronous runs execute in this process's
 /// sandbox (no queue hop, so their latency is the sandbox's); batches go to the workers through RabbitMQ.
 /// </summary>
-[BindServiceMethod(typeof(ExecutorServiceBinding), nameof(ExecutorServiceBinding.BindService))]
+[BindServiceMethod(typeof(StrictServiceBinding<ExecutorService.ExecutorServiceBase>), "BindService")]
 public sealed partial class ExecutorGrpcService(
     ScriptResolver resolver, ExecutionStore store, JobRunner runner, JobQueue queue, RunningJobs running, IBus bus, IOptions<ExecutorOptions> options,
     ILogger<ExecutorGrpcService> logger)

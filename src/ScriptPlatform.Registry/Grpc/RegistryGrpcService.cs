@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using Grpc.Core;
+using ScriptPlatform.ServiceDefaults.Grpc;
 using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.Infrastructure;
@@ -14,7 +15,7 @@ namespace ScriptPlatform.Registry.Grpc;
 /// <c>scriptplatform.registry.v1.RegistryService</c>: validates each request (the same rules and
 /// messages whatever the caller), checks the key's scope, and hands over to the store or search.
 /// </summary>
-[BindServiceMethod(typeof(RegistryServiceBinding), nameof(RegistryServiceBinding.BindService))]
+[BindServiceMethod(typeof(StrictServiceBinding<RegistryService.RegistryServiceBase>), "BindService")]
 public sealed partial class RegistryGrpcService(ScriptStore store, SearchService search, ApiKeyStore keys, RegistryAuthorizer auth)
     : RegistryService.RegistryServiceBase
 {

@@ -8,7 +8,7 @@ namespace ScriptPlatform.ServiceDefaults.Tests.Infrastructure;
 /// The test service, bound the way the platform's services are (generated base, binding class with
 /// <see cref="StrictParsingBinder"/>): each request says what to do (delay, fail, throw, echo metadata).
 /// </summary>
-[BindServiceMethod(typeof(TestServiceBinding), nameof(TestServiceBinding.BindService))]
+[BindServiceMethod(typeof(StrictServiceBinding<TestService.TestServiceBase>), "BindService")]
 public sealed class TestServiceImpl(CallRecorder recorder) : TestService.TestServiceBase
 {
     public override async Task<EchoReply> Echo(EchoRequest request, ServerCallContext context)
@@ -88,14 +88,4 @@ public sealed class TestServiceImpl(CallRecorder recorder) : TestService.TestSer
     }
 
     // NotImplemented is left to the generated base: it answers UNIMPLEMENTED.
-}
-
-/// <summary>Binds <see cref="TestServiceImpl"/> with requests that fail to parse answered INVALID_ARGUMENT.</summary>
-public static class TestServiceBinding
-{
-    /// <summary>What server reflection describes.</summary>
-    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => TestService.Descriptor;
-
-    public static void BindService(ServiceBinderBase binder, TestService.TestServiceBase? service) =>
-        TestService.BindService(new StrictParsingBinder(binder), service);
 }
