@@ -64,8 +64,9 @@ ensure_npm_modules() {
 }
 
 build() {
-  log "dotnet build ($CONFIGURATION)"
-  dotnet build ScriptPlatform.sln -c "$CONFIGURATION" -nologo -clp:NoSummary -v:minimal
+  local target="${1:-ScriptPlatform.sln}"
+  log "dotnet build $target ($CONFIGURATION)"
+  dotnet build "$target" -c "$CONFIGURATION" -nologo -clp:NoSummary -v:minimal
 }
 
 # Server processes (Postgres, RabbitMQ/Erlang, epmd, watchdogs, Aspire's DCP and the services it ran)
@@ -119,7 +120,7 @@ up() {
     esac
   done
   ensure_system_packages
-  build
+  build AppHost/ScriptPlatform.AppHost.csproj   # and the services it runs
   if [ "$fresh" -eq 1 ]; then
     log "--fresh: removing the platform's data (.local/)"
     rm -rf "$ROOT/.local"
