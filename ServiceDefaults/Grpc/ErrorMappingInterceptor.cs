@@ -7,8 +7,8 @@ namespace ScriptPlatform.ServiceDefaults.Grpc;
 
 /// <summary>
 /// Turns the failures a handler does not translate itself into the status a caller can act on:
-/// a cancelled or expired call is CANCELLED or DEADLINE_EXCEEDED (not UNKNOWN), and a database that
-/// does not answer is UNAVAILABLE (so idempotent calls are retried). Anything else stays grpc-dotnet's
+/// a cancelled or expired call is CANCELLED or DEADLINE_EXCEEDED (not UNKNOWN), and a database or
+/// other dependency that does not answer in time is UNAVAILABLE (so idempotent calls are retried). Anything else stays grpc-dotnet's
 /// UNKNOWN "Exception was thrown by handler.", logged with its stack.
 /// </summary>
 public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
@@ -51,7 +51,7 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
                     : new Status(StatusCode.Cancelled, "the call was cancelled");
             case NpgsqlException { IsTransient: true } or TimeoutException:
                 LogUnavailable(logger, context.Method, exception);
-                return new Status(StatusCode.Unavailable, "the service's database did not answer; retry shortly");
+                return new Status(StatusCode.Unavailable, "a dependency of the service (its database or broker) did not answer; retry shortly");
             default:
                 return null;
         }

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Npgsql;
 using NpgsqlTypes;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using Grpc.Core;
-using Grpc.Net.Client;
 using ScriptPlatform.LocalResources;
 using ScriptPlatform.Registry.Bench;
 using ScriptPlatform.Registry.Domain;

@@ -1,10 +1,10 @@
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Tests.Infrastructure;
-using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace ScriptPlatform.Executor.Tests;
 

@@ -1,8 +1,8 @@
+using Grpc.Core;
+using Grpc.Net.Client;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Executor.Tests.Infrastructure;
-using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace ScriptPlatform.Executor.Tests;
 

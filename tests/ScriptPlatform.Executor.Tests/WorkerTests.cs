@@ -1,10 +1,10 @@
+using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Executor.Infrastructure;
 using ScriptPlatform.Executor.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ScriptPlatform.Executor.Tests;
 

@@ -36,7 +36,6 @@ public static class PlatformGrpcClients
         {
             ServiceConfig = ServiceConfig,
             HttpHandler = handler,
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
         });
 
     /// <summary>
@@ -51,11 +50,7 @@ public static class PlatformGrpcClients
         services.AddServiceDiscovery();
         var builder = services
             .AddGrpcClient<TClient>(o => o.Address = new Uri($"http://{service}"))
-            .ConfigureChannel(o =>
-            {
-                o.ServiceConfig = ServiceConfig;
-                o.MaxReceiveMessageSize = 64 * 1024 * 1024;
-            });
+            .ConfigureChannel(o => o.ServiceConfig = ServiceConfig);
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt a client out.
         builder.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001

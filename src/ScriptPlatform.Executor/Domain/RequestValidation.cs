@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ScriptPlatform.Contracts.Common.V1;
 using Grpc.Core;
+using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Sandbox;
 using ScriptPlatform.Sandbox.Limits;
 

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Common.V1;
@@ -9,9 +10,8 @@ using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Infrastructure;
-using Grpc.Core;
-using ScriptPlatform.ServiceDefaults.Grpc;
 using ScriptPlatform.Sandbox;
+using ScriptPlatform.ServiceDefaults.Grpc;
 
 namespace ScriptPlatform.Executor.Grpc;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using ScriptPlatform.Contracts.Common.V1;
 using Grpc.Core;
+using ScriptPlatform.Contracts.Common.V1;
 
 namespace ScriptPlatform.Executor.Grpc;
 

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Grpc.Core;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Executor.Domain;
-using Grpc.Core;
 using ScriptPlatform.Sandbox.Metadata;
 using ScriptMetadata = ScriptPlatform.Sandbox.Metadata.ScriptMetadata;
 

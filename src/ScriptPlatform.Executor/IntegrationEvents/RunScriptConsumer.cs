@@ -1,10 +1,10 @@
+using Grpc.Core;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Infrastructure;
-using Grpc.Core;
 
 namespace ScriptPlatform.Executor.IntegrationEvents;
 

@@ -1,14 +1,14 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using ScriptPlatform.Contracts.Grpc;
+using ScriptPlatform.Persistence;
 using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Grpc;
 using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.IntegrationEvents;
 using ScriptPlatform.Registry.Search;
 using ScriptPlatform.Registry.Search.Embeddings;
-using ScriptPlatform.Contracts.Grpc;
-using ScriptPlatform.Persistence;
 using ScriptPlatform.ServiceDefaults.Grpc;
 
 namespace ScriptPlatform.Registry.Extensions;

@@ -1,13 +1,13 @@
 using System.Text.RegularExpressions;
+using Grpc.Core;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using Grpc.Core;
-using ScriptPlatform.ServiceDefaults.Grpc;
 using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.Search;
 using ScriptPlatform.Registry.Versioning;
+using ScriptPlatform.ServiceDefaults.Grpc;
 
 namespace ScriptPlatform.Registry.Grpc;
 

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Grpc.Core;
+using Grpc.Net.Client;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -8,11 +10,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Contracts.Executor.V1;
+using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Executor.Extensions;
-using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace ScriptPlatform.Executor.Tests.Infrastructure;
 

@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using Grpc.Core;
-using Microsoft.AspNetCore.Hosting;
 using ScriptPlatform.ServiceDefaults.Grpc;
 using VersionInfo = ScriptPlatform.Contracts.Common.V1.VersionInfo;
 

@@ -1,6 +1,6 @@
-using ScriptPlatform.Contracts.Registry.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
+using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Registry.Tests.Infrastructure;
 using ScriptPlatform.Testing;
 

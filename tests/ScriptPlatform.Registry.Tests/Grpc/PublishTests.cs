@@ -1,9 +1,9 @@
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Npgsql;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using Grpc.Core;
-using Grpc.Net.Client;
 using ScriptPlatform.Registry.Tests.Infrastructure;
 using ScriptPlatform.Testing;
 

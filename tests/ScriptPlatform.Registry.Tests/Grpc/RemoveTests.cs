@@ -1,7 +1,7 @@
-using ScriptPlatform.Contracts.Common.V1;
-using ScriptPlatform.Contracts.Registry.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
+using ScriptPlatform.Contracts.Common.V1;
+using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Registry.Tests.Infrastructure;
 using ScriptPlatform.Testing;
 

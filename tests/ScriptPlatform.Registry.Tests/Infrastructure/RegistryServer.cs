@@ -1,3 +1,5 @@
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -5,8 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScriptPlatform.Contracts.Registry.V1;
-using Grpc.Core;
-using Grpc.Net.Client;
 using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Extensions;
 using ScriptPlatform.Testing;
