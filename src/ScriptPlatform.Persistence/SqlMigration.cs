@@ -47,6 +47,7 @@ public sealed partial record SqlMigration(long Version, string Name, string Sql)
         return migrations.OrderBy(m => m.Version).ToList();
     }
 
-    [GeneratedRegex(@"^(\d+)_([A-Za-z0-9_\-]+)\.sql$")]
+    // \z, not $: '$' also matches before a final '\n'.
+    [GeneratedRegex(@"^(\d+)_([A-Za-z0-9_\-]+)\.sql\z")]
     private static partial Regex FileName();
 }

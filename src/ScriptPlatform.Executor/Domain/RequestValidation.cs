@@ -69,13 +69,14 @@ public static partial class RequestValidation
         return paramsJson;
     }
 
-    /// <summary>A script name matching <c>^[a-z][a-z0-9_]{0,63}$</c>.</summary>
+    /// <summary>A script name matching <c>^[a-z][a-z0-9_]{0,63}\z</c>.</summary>
     public static string ScriptName(string? name, string what = "script.name")
     {
-        if (string.IsNullOrEmpty(name) || !NamePattern().IsMatch(name))
+        // Length first, so the pattern never runs on (nor the message repeats) a huge value.
+        if (string.IsNullOrEmpty(name) || name.Length > 64 || !NamePattern().IsMatch(name))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"{what} '{name}' is not a valid script name: use lower-case letters, digits and '_', starting with a letter, at most 64 characters."));
+                $"{what} '{Shown(name)}' is not a valid script name: use lower-case letters, digits and '_', starting with a letter, at most 64 characters."));
         }
 
         return name;
@@ -246,6 +247,12 @@ public static partial class RequestValidation
     // (say long.MaxValue) stays huge and is capped by the operator's maxima instead of turning negative.
     private static int? InUnits(long bytes, long unit) => bytes > 0 ? (int)Math.Clamp(bytes / unit, 1, int.MaxValue) : null;
 
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
+    // A caller's value as a message may quote it: a whole 100,000-character value in the grpc-message
+    // trailer would pass the clients' header limits, and the call would never complete.
+    private static string Shown(string? value) =>
+        value is null ? "" : new string(value.Take(64).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray()) + (value.Length > 64 ? "…" : "");
+
+    // \z, not $: in .NET '$' also matches before a final '\n', so "abc\n" would pass.
+    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,63}\z")]
     private static partial Regex NamePattern();
 }

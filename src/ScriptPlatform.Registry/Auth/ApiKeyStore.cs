@@ -27,7 +27,8 @@ public sealed partial class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvide
     /// <summary>Validates an owner principal (what keys and scripts are owned by).</summary>
     public static string? ValidateOwner(string? owner) =>
         string.IsNullOrEmpty(owner) ? "the owner is empty; give the principal the key acts for, for example 'alice' or 'ci-bot'"
-        : !OwnerRegex().IsMatch(owner) ? $"the owner '{owner}' must be 1–64 characters of letters, digits, '.', '_', '-' or '@', starting with a letter or digit"
+        : owner.Length > 64 || !OwnerRegex().IsMatch(owner)
+            ? $"the owner '{TextRules.Shown(owner)}' must be 1–64 characters of letters, digits, '.', '_', '-' or '@', starting with a letter or digit"
         : null;
 
     public async Task<(ApiKeyInfo Info, string Secret)> CreateAsync(string owner, string label, IReadOnlyCollection<ApiKeyScope> scopes, TimeSpan? ttl, string actor, CancellationToken cancellationToken)
@@ -80,7 +81,7 @@ public sealed partial class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvide
 
         if (info is null)
         {
-            throw RegistryErrors.NotFound($"API key '{id}' does not exist; list keys with ListApiKeys to find its id");
+            throw RegistryErrors.NotFound($"API key '{TextRules.Shown(id)}' does not exist; list keys with ListApiKeys to find its id");
         }
 
         await Audit.WriteAsync(connection, transaction, actor, "key.revoke", id, new { reason }, cancellationToken);
@@ -199,6 +200,7 @@ public sealed partial class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvide
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", RegexOptions.CultureInvariant)]
+    // \z, not $: '$' also matches before a final '\n'.
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex OwnerRegex();
 }

@@ -11,6 +11,11 @@ public static class MetadataMapping
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
+    /// <summary>The longest summary derived from a script's docstring and parameters.</summary>
+    public const int MaxSummaryLength = 2000;
+
+    private const string InvalidMetadata = "the script's metadata (PEP 723 '# /// script' block or docstring) is invalid: ";
+
     /// <summary>Parses a script's metadata; INVALID_ARGUMENT naming the problem when the block is malformed.</summary>
     public static (ScriptMetadata Parsed, ProtoMetadata Proto) Parse(string content)
     {
@@ -21,10 +26,17 @@ public static class MetadataMapping
         }
         catch (ScriptMetadataException e)
         {
-            throw RegistryErrors.InvalidArgument($"the script's metadata (PEP 723 '# /// script' block or docstring) is invalid: {e.Message}");
+            throw RegistryErrors.InvalidArgument($"{InvalidMetadata}{e.Message}");
         }
 
-        return (parsed, ToProto(parsed));
+        // What the parser produced is stored too (scripts row, version's jsonb): held to the same text rules as requests.
+        var proto = ToProto(parsed);
+        if (TextRules.FirstInvalid(proto, "metadata.") is { } problem)
+        {
+            throw RegistryErrors.InvalidArgument(InvalidMetadata + problem);
+        }
+
+        return (parsed, proto);
     }
 
     public static ProtoMetadata ToProto(ScriptMetadata m)
@@ -81,6 +93,13 @@ public static class MetadataMapping
         }
 
         var text = string.Join(' ', parts);
-        return text.Length <= 2000 ? text : text[..2000];
+        if (text.Length <= MaxSummaryLength)
+        {
+            return text;
+        }
+
+        // Never cut between the two halves of a surrogate pair: half a pair cannot be stored.
+        var cut = char.IsHighSurrogate(text[MaxSummaryLength - 1]) ? MaxSummaryLength - 1 : MaxSummaryLength;
+        return text[..cut];
     }
 }

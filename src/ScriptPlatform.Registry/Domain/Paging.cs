@@ -9,6 +9,7 @@ public static class Paging
 {
     public const int DefaultSize = 50;
     public const int MaxSize = 500;
+    private const int MaxTokenLength = 64;
 
     public static (int Offset, int Limit) Read(PageRequest? page)
     {
@@ -20,7 +21,8 @@ public static class Paging
 
         try
         {
-            var text = Encoding.ASCII.GetString(Convert.FromBase64String(page.PageToken));
+            // Issued tokens are a dozen characters; anything much longer is not one of them.
+            var text = page.PageToken.Length <= MaxTokenLength ? Encoding.ASCII.GetString(Convert.FromBase64String(page.PageToken)) : "";
             if (text.StartsWith("o:", StringComparison.Ordinal) && int.TryParse(text.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
             {
                 return (offset, limit);

@@ -19,6 +19,8 @@ public static class RegistryErrors
 
     public static RpcException ResourceExhausted(string message) => new(new Status(StatusCode.ResourceExhausted, message));
 
+    public static RpcException Unavailable(string message) => new(new Status(StatusCode.Unavailable, message));
+
     public static RpcException ScriptNotFound(string name) =>
         NotFound($"script '{name}' is not in the registry; search for it (sp search ...) or publish it first");
 }

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace ScriptPlatform.Registry.Domain;
 
 /// <summary>
-/// The script name rule <c>^[a-z][a-z0-9_]{0,63}$</c> and the generated form <c>category_task_NNN</c>.
+/// The script name rule <c>^[a-z][a-z0-9_]{0,63}\z</c> and the generated form <c>category_task_NNN</c>.
 /// ASCII only on purpose: names become file names in the project and user tiers, so path separators,
 /// dots and look-alike letters (Cyrillic 'а', fullwidth forms) must never get through.
 /// </summary>
@@ -44,7 +44,7 @@ public static partial class ScriptNames
 
         if (!NameRegex().IsMatch(name))
         {
-            return $"the {what} '{Printable(name)}' must start with a letter a-z and contain only a-z, 0-9 and '_' (pattern ^[a-z][a-z0-9_]{{0,63}}$)";
+            return $"the {what} '{Printable(name)}' must start with a letter a-z and contain only a-z, 0-9 and '_' (pattern ^[a-z][a-z0-9_]{{0,63}}\\z)";
         }
 
         return null;
@@ -73,9 +73,10 @@ public static partial class ScriptNames
 
     private static string Printable(string s) => new(s.Select(c => char.IsControl(c) ? '?' : c).Take(80).ToArray());
 
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$", RegexOptions.CultureInvariant)]
+    // \z, not $: '$' also matches before a final '\n', which would let "abc\n" through as a name.
+    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex NameRegex();
 
-    [GeneratedRegex("^([a-z][a-z0-9_]*?)_([0-9]{3,9})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([a-z][a-z0-9_]*?)_([0-9]{3,9})\z", RegexOptions.CultureInvariant)]
     private static partial Regex GeneratedRegex();
 }

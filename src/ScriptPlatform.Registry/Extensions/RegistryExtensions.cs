@@ -4,6 +4,7 @@ using Npgsql;
 using ScriptPlatform.Contracts.Grpc;
 using ScriptPlatform.Persistence;
 using ScriptPlatform.Registry.Auth;
+using ScriptPlatform.Registry.Checking;
 using ScriptPlatform.Registry.Grpc;
 using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.IntegrationEvents;
@@ -25,10 +26,17 @@ public static class RegistryExtensions
         var services = builder.Services;
         // Order matters: the schema exists before the index loads and before messages are consumed.
         builder.AddPostgresWithMigrations(PostgresConnectionName, typeof(Migrator).Assembly, Migrator.ResourcePrefix, Migrator.LockKey, TuneDataSource);
-        builder.AddGrpcServerDefaults(PlatformServices.DefaultPort(PlatformServices.Registry)).AddServiceOptions<RegistryGrpcService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
+        // Request text is checked before authentication, which is itself a database call.
+        builder.AddGrpcServerDefaults(PlatformServices.DefaultPort(PlatformServices.Registry)).AddServiceOptions<RegistryGrpcService>(o =>
+        {
+            o.Interceptors.Add<RequestTextInterceptor>();
+            o.Interceptors.Add<ApiKeyInterceptor>();
+        });
         services.AddSingleton(TimeProvider.System);
         services.Configure<RegistryAuthOptions>(configuration.GetSection(RegistryAuthOptions.Section));
         services.Configure<EmbeddingOptions>(configuration.GetSection(EmbeddingOptions.Section));
+        services.Configure<ScriptCheckerOptions>(configuration.GetSection(ScriptCheckerOptions.Section));
+        services.AddSingleton<IScriptChecker, PythonScriptChecker>();
         services.AddSingleton(sp => CreateEmbeddingProvider(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value));
         services.AddSingleton<IVectorIndex>(sp => new InMemoryVectorIndex(sp.GetRequiredService<IEmbeddingProvider>().Dimensions));
         services.AddSingleton<SemanticIndex>();

@@ -3,11 +3,13 @@ using Grpc.Core;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Registry.Auth;
+using ScriptPlatform.Registry.Checking;
 using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.Search;
 using ScriptPlatform.Registry.Versioning;
 using ScriptPlatform.ServiceDefaults.Grpc;
+using Duration = Google.Protobuf.WellKnownTypes.Duration;
 
 namespace ScriptPlatform.Registry.Grpc;
 
@@ -16,10 +18,17 @@ namespace ScriptPlatform.Registry.Grpc;
 /// messages whatever the caller), checks the key's scope, and hands over to the store or search.
 /// </summary>
 [BindServiceMethod(typeof(StrictServiceBinding<RegistryService.RegistryServiceBase>), "BindService")]
-public sealed partial class RegistryGrpcService(ScriptStore store, SearchService search, ApiKeyStore keys, RegistryAuthorizer auth)
+public sealed partial class RegistryGrpcService(ScriptStore store, SearchService search, ApiKeyStore keys, RegistryAuthorizer auth, IScriptChecker checker)
     : RegistryService.RegistryServiceBase
 {
     private const int MaxTags = 20;
+    private const int MaxTagLength = 32;
+    private const int MaxAgentIdLength = 128;
+    private const int MaxCategoryLength = 32;
+    private const int MaxTaskLength = 48;
+    private const int MaxKeyIdLength = 64;
+    private const int NanosPerSecond = 1_000_000_000;
+    private static readonly TimeSpan MaxKeyLifetime = TimeSpan.FromDays(36_525); // a century
 
     public override async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
     {
@@ -33,6 +42,8 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         {
             throw RegistryErrors.InvalidArgument("limit must be 0 (default 10) or positive (capped at 100)");
         }
+
+        CheckDefined(request.Mode, "mode");
 
         if (!string.IsNullOrEmpty(request.Category))
         {
@@ -57,7 +68,7 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
 
         Check(ScriptNames.Validate(request.Script.Name));
         var range = ParseSelector(request.Script.VersionSelector);
-        if (!string.IsNullOrEmpty(request.ExpectedContentHash) && !HashRegex().IsMatch(request.ExpectedContentHash))
+        if (!string.IsNullOrEmpty(request.ExpectedContentHash) && (request.ExpectedContentHash.Length != 64 || !HashRegex().IsMatch(request.ExpectedContentHash)))
         {
             throw RegistryErrors.InvalidArgument("expected_content_hash must be 64 lower-case hex characters (a SHA-256)");
         }
@@ -95,6 +106,7 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         }
 
         var tags = NormalizeTags(request.Tags);
+        CheckDefined(request.Source, "source");
         CheckLength(request.Description, 2_000, "description");
         CheckLength(request.Summary, 8_000, "summary");
         CheckLength(request.Changelog, 20_000, "changelog");
@@ -105,6 +117,8 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
 
         var caller = auth.Require(context, ApiKeyScope.Publish);
         var (parsed, metadata) = MetadataMapping.Parse(request.Content);
+        // Last and only for an authorised caller: the one check that costs a process.
+        Check(await checker.FindProblemAsync(request.Content, context.CancellationToken));
         var command = new ScriptStore.PublishCommand(
             request.Name, version, request.Content, ScriptContent.Hash(utf8), utf8.Length, request.Changelog,
             NullIfEmpty(request.Category), NullIfEmpty(request.Description?.Trim()), tags, NullIfEmpty(request.Summary?.Trim()),
@@ -122,6 +136,7 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
     public override async Task<RemoveResponse> Remove(RemoveRequest request, ServerCallContext context)
     {
         Check(ScriptNames.Validate(request.Name));
+        CheckDefined(request.Mode, "mode");
         SemVersion? version = null;
         switch (request.Mode)
         {
@@ -146,6 +161,7 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
     public override async Task<HelpResponse> Help(HelpRequest request, ServerCallContext context)
     {
         auth.Require(context, ApiKeyScope.Read);
+        CheckLength(request.Topic, 100, "topic");
         if (string.IsNullOrEmpty(request.Name))
         {
             return HelpText.General(request.Topic);
@@ -158,14 +174,14 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
 
     public override async Task<NextNameResponse> NextName(NextNameRequest request, ServerCallContext context)
     {
-        if (string.IsNullOrEmpty(request.Category) || !CategoryRegex().IsMatch(request.Category))
+        if (string.IsNullOrEmpty(request.Category) || request.Category.Length > MaxCategoryLength || !CategoryRegex().IsMatch(request.Category))
         {
-            throw RegistryErrors.InvalidArgument($"category '{request.Category}' must be 1–32 lower-case letters or digits starting with a letter, for example 'math'");
+            throw RegistryErrors.InvalidArgument($"category '{TextRules.Shown(request.Category)}' must be 1–{MaxCategoryLength} lower-case letters or digits starting with a letter, for example 'math'");
         }
 
-        if (string.IsNullOrEmpty(request.Task) || !TaskRegex().IsMatch(request.Task))
+        if (string.IsNullOrEmpty(request.Task) || request.Task.Length > MaxTaskLength || !TaskRegex().IsMatch(request.Task))
         {
-            throw RegistryErrors.InvalidArgument($"task '{request.Task}' must be lower-case letters, digits or '_' starting with a letter, for example 'addition'");
+            throw RegistryErrors.InvalidArgument($"task '{TextRules.Shown(request.Task)}' must be 1–{MaxTaskLength} lower-case letters, digits or '_' starting with a letter, for example 'addition'");
         }
 
         var caller = auth.Require(context, request.Reserve ? ApiKeyScope.Publish : ApiKeyScope.Read);
@@ -236,16 +252,7 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
             throw RegistryErrors.InvalidArgument("scopes must name at least one of READ, PUBLISH, ADMIN (UNSPECIFIED is not a scope)");
         }
 
-        TimeSpan? ttl = null;
-        if (request.Ttl is not null)
-        {
-            ttl = request.Ttl.ToTimeSpan();
-            if (ttl <= TimeSpan.Zero)
-            {
-                throw RegistryErrors.InvalidArgument("ttl must be positive, or unset for a key that does not expire");
-            }
-        }
-
+        var ttl = request.Ttl is null ? (TimeSpan?)null : KeyLifetime(request.Ttl);
         CheckLength(request.Label, 200, "label");
         var (info, secret) = await keys.CreateAsync(request.Owner, request.Label ?? "", request.Scopes.ToList(), ttl, caller.Principal, context.CancellationToken);
         return new CreateApiKeyResponse { Key = info, Secret = secret };
@@ -259,12 +266,20 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
             throw RegistryErrors.InvalidArgument("id is required: the key id from CreateApiKey or ListApiKeys (key_...)");
         }
 
+        CheckLength(request.Id, MaxKeyIdLength, "id");
+        CheckLength(request.Reason, 2_000, "reason");
+
         return new RevokeApiKeyResponse { Key = await keys.RevokeAsync(request.Id, request.Reason ?? "", caller.Principal, context.CancellationToken) };
     }
 
     public override async Task<ListApiKeysResponse> ListApiKeys(ListApiKeysRequest request, ServerCallContext context)
     {
         auth.Require(context, ApiKeyScope.Admin);
+        if (!string.IsNullOrEmpty(request.Owner))
+        {
+            Check(ApiKeyStore.ValidateOwner(request.Owner));
+        }
+
         var (offset, limit) = Paging.Read(request.Page);
         var (list, total) = await keys.ListAsync(NullIfEmpty(request.Owner), request.IncludeRevoked, offset, limit, context.CancellationToken);
         var response = new ListApiKeysResponse { Page = Paging.Write(offset, list.Count, limit, total) };
@@ -279,6 +294,28 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         return await store.GetScriptAsync(request.Name, context.CancellationToken);
     }
 
+    /// <summary>
+    /// A key's ttl. Duration.ToTimeSpan throws on a value that is not normalised (nanos beyond ±1e9 or
+    /// of the other sign than seconds), and a lifetime of millennia overflows the expiry date, so both
+    /// are refused here first.
+    /// </summary>
+    private static TimeSpan KeyLifetime(Duration ttl)
+    {
+        var normalised = ttl.Nanos is > -NanosPerSecond and < NanosPerSecond && (ttl.Seconds == 0 || ttl.Nanos == 0 || (ttl.Seconds < 0) == (ttl.Nanos < 0));
+        if (!normalised)
+        {
+            throw RegistryErrors.InvalidArgument($"ttl is not a valid duration (seconds {ttl.Seconds}, nanos {ttl.Nanos}): nanos must be within ±999,999,999 and have the sign of seconds");
+        }
+
+        if (ttl.Seconds > MaxKeyLifetime.TotalSeconds)
+        {
+            throw RegistryErrors.InvalidArgument($"ttl is over {MaxKeyLifetime.TotalDays:N0} days; leave it unset for a key that does not expire");
+        }
+
+        var lifetime = ttl.ToTimeSpan();
+        return lifetime > TimeSpan.Zero ? lifetime : throw RegistryErrors.InvalidArgument("ttl must be positive, or unset for a key that does not expire");
+    }
+
     private static VersionRange ParseSelector(string? selector) =>
         VersionRange.TryParse(selector, out var range, out var error) ? range : throw RegistryErrors.InvalidArgument(error);
 
@@ -288,9 +325,9 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         foreach (var raw in tags)
         {
             var tag = raw.Trim().ToLowerInvariant();
-            if (!TagRegex().IsMatch(tag))
+            if (tag.Length > MaxTagLength || !TagRegex().IsMatch(tag))
             {
-                throw RegistryErrors.InvalidArgument($"tag '{raw}' must be 1–32 characters of a-z, 0-9, '-' or '_'");
+                throw RegistryErrors.InvalidArgument($"tag '{TextRules.Shown(raw)}' must be 1–{MaxTagLength} characters of a-z, 0-9, '-' or '_'");
             }
 
             if (!result.Contains(tag))
@@ -304,9 +341,20 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
 
     private static void CheckAgent(string? agentId)
     {
-        if (string.IsNullOrEmpty(agentId) || !AgentRegex().IsMatch(agentId))
+        if (string.IsNullOrEmpty(agentId) || agentId.Length > MaxAgentIdLength || !AgentRegex().IsMatch(agentId))
         {
-            throw RegistryErrors.InvalidArgument($"agent_id '{agentId}' must be 1–128 characters of letters, digits, '.', '_', ':', '@' or '-'");
+            throw RegistryErrors.InvalidArgument(
+                $"agent_id '{TextRules.Shown(agentId)}' must be 1–{MaxAgentIdLength} characters of letters, digits, '.', '_', ':', '@' or '-'");
+        }
+    }
+
+    // An enum field carries any int32 on the wire; a number the schema does not define is refused, not stored or guessed at.
+    private static void CheckDefined<TEnum>(TEnum value, string field)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            throw RegistryErrors.InvalidArgument($"{field} {Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)} is not a {typeof(TEnum).Name} value this registry knows");
         }
     }
 
@@ -328,18 +376,20 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    [GeneratedRegex("^[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
+    // Anchored with \z, not $: in .NET '$' also matches before a final '\n', so "abc\n" would pass.
+    // Lengths are checked before each pattern runs, and messages quote values through TextRules.Shown.
+    [GeneratedRegex(@"^[0-9a-f]{64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex HashRegex();
 
-    [GeneratedRegex("^[a-z][a-z0-9]{0,31}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z][a-z0-9]{0,31}\z", RegexOptions.CultureInvariant)]
     private static partial Regex CategoryRegex();
 
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,47}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,47}\z", RegexOptions.CultureInvariant)]
     private static partial Regex TaskRegex();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,31}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,31}\z", RegexOptions.CultureInvariant)]
     private static partial Regex TagRegex();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}\z", RegexOptions.CultureInvariant)]
     private static partial Regex AgentRegex();
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ScriptPlatform.Sandbox.Limits;
 
 namespace ScriptPlatform.Sandbox.Metadata;
 
@@ -11,6 +12,12 @@ namespace ScriptPlatform.Sandbox.Metadata;
 public static partial class ScriptMetadataParser
 {
     public const string ToolTable = "scriptplatform";
+
+    /// <summary>
+    /// The highest <c>cost_per_unit</c> (USD): no real price is near it, and it keeps cost × units far
+    /// inside <see cref="decimal"/> and <see cref="double"/>, which every consumer computes in.
+    /// </summary>
+    public const double MaxCostPerUnit = 1_000_000;
 
     private static readonly HashSet<string> ParameterTypes = ["string", "integer", "number", "boolean", "array", "object", "any"];
 
@@ -52,16 +59,24 @@ public static partial class ScriptMetadataParser
             throw new ScriptMetadataException($"[tool.scriptplatform]: unknown key '{key}'");
         }
 
+        // Ranges are checked here, where the key is known, so no consumer meets a value it cannot convert
+        // (decimal, int seconds) or a NaN; Number has already refused infinities.
         var timeout = Number(platform, "timeout");
-        if (timeout is not null && (timeout <= 0 || double.IsNaN(timeout.Value)))
+        if (timeout is not null && timeout is not (> 0 and <= LimitResolver.AbsurdTimeoutSeconds))
         {
-            throw new ScriptMetadataException($"[tool.scriptplatform]: timeout must be a positive number of seconds, not {timeout}");
+            throw new ScriptMetadataException(
+                $"[tool.scriptplatform]: timeout must be a positive number of seconds up to {LimitResolver.AbsurdTimeoutSeconds:0} (a day), not {Show(timeout.Value)}");
         }
 
         var cost = Number(platform, "cost_per_unit");
         if (cost is < 0)
         {
             throw new ScriptMetadataException("[tool.scriptplatform]: cost_per_unit must not be negative");
+        }
+
+        if (cost is > MaxCostPerUnit)
+        {
+            throw new ScriptMetadataException($"[tool.scriptplatform]: cost_per_unit must be at most {MaxCostPerUnit:0} (USD per unit), not {Show(cost.Value)}");
         }
 
         return new ScriptMetadata
@@ -104,15 +119,7 @@ public static partial class ScriptMetadataParser
             throw new ScriptMetadataException("more than one '# /// script' block (PEP 723 allows one)");
         }
 
-        var block = Pep723Block().Matches(normalised).FirstOrDefault(m => m.Groups["type"].Value == "script");
-        if (block is null)
-        {
-            return null;
-        }
-
-        var lines = block.Groups["content"].Value.Split('\n')
-            .Select(l => l.StartsWith("# ", StringComparison.Ordinal) ? l[2..] : l.TrimStart('#'));
-        return string.Join('\n', lines);
+        return Pep723Blocks.Find(normalised).FirstOrDefault(b => b.Type == "script").Content;
     }
 
     private static IReadOnlyList<ScriptParameter> Parameters(Dictionary<string, object?>? platform)
@@ -144,7 +151,7 @@ public static partial class ScriptMetadataParser
                 throw new ScriptMetadataException($"{where}: type '{type}' is not one of {string.Join(", ", ParameterTypes)}");
             }
 
-            JsonElement? defaultValue = spec.TryGetValue("default", out var d0) ? JsonSerializer.SerializeToElement(d0) : null;
+            JsonElement? defaultValue = spec.TryGetValue("default", out var d0) ? JsonSerializer.SerializeToElement(Finite(d0, $"{where}: default")) : null;
             result.Add(new ScriptParameter(name, type, Boolean(spec, "required") ?? defaultValue is null, String(spec, "description"), defaultValue));
         }
 
@@ -172,9 +179,38 @@ public static partial class ScriptMetadataParser
         {
             null => null,
             long l => l,
-            double d => d,
+            double d => Finite(d, $"[tool.scriptplatform]: '{key}'"),
             var other => throw new ScriptMetadataException($"'{key}' must be a number, not {Convert.ToString(other, CultureInfo.InvariantCulture)}"),
         };
+
+    // TOML reads a float beyond double's range (1e400) as infinity; JSON, decimal and int cannot carry it.
+    private static double Finite(double value, string what) =>
+        double.IsFinite(value) ? value : throw new ScriptMetadataException($"{what} is out of range ({(double.IsNaN(value) ? "not a number" : "it overflows to infinity")}): numbers must be finite, within ±1.7e308");
+
+    // A default is any TOML value; every number in it, however deeply nested, must be finite too.
+    private static object? Finite(object? value, string what)
+    {
+        switch (value)
+        {
+            case double d:
+                Finite(d, what);
+                break;
+            case List<object?> items:
+                items.ForEach(item => Finite(item, what));
+                break;
+            case Dictionary<string, object?> table:
+                foreach (var item in table.Values)
+                {
+                    Finite(item, what);
+                }
+
+                break;
+        }
+
+        return value;
+    }
+
+    private static string Show(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static bool? Boolean(Dictionary<string, object?>? table, string key) =>
         table?.GetValueOrDefault(key) switch
@@ -203,10 +239,6 @@ public static partial class ScriptMetadataParser
 
     private static string? FirstLine(string? text) =>
         string.IsNullOrWhiteSpace(text) ? null : text.Split('\n', 2)[0].Trim();
-
-    // The reference regular expression from PEP 723.
-    [GeneratedRegex(@"(?m)^# /// (?<type>[a-zA-Z0-9-]+)$\s(?<content>(^#(| .*)$\s)+)^# ///$")]
-    private static partial Regex Pep723Block();
 
     [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")]
     private static partial Regex RequirementName();

@@ -12,8 +12,12 @@ namespace ScriptPlatform.Sandbox.Metadata;
 /// </summary>
 internal sealed class TomlSubsetParser
 {
+    /// <summary>Arrays and inline tables nest at most this deep: recursion on a hostile block must not exhaust the stack.</summary>
+    public const int MaxNesting = 32;
+
     private readonly string _text;
     private int _pos;
+    private int _depth;
 
     private TomlSubsetParser(string text) => _text = text;
 
@@ -130,6 +134,7 @@ internal sealed class TomlSubsetParser
 
     private object? ParseValue() => Current switch
     {
+        '[' or '{' when _depth >= MaxNesting => throw Error($"arrays and inline tables nest more than {MaxNesting} levels deep"),
         '"' or '\'' => ParseString(),
         '[' => ParseArray(),
         '{' => ParseInlineTable(),
@@ -195,6 +200,11 @@ internal sealed class TomlSubsetParser
                 return text.ToString();
             }
 
+            if (Current == '\0')
+            {
+                throw Error("strings must not contain U+0000 (NUL)");
+            }
+
             if (Current == '\n' && !multiline)
             {
                 throw Error("unterminated string (newline inside a single-line string)");
@@ -227,9 +237,15 @@ internal sealed class TomlSubsetParser
             case '\\': return "\\";
             case 'u' or 'U':
                 var length = c == 'u' ? 4 : 8;
-                if (_pos + length > _text.Length || !int.TryParse(_text.AsSpan(_pos, length), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code))
+                if (_pos + length > _text.Length || !int.TryParse(_text.AsSpan(_pos, length), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code))
                 {
                     throw Error($"invalid \\{c} escape");
+                }
+
+                // TOML allows only Unicode scalar values; NUL is one, but no stored text can hold it.
+                if (code is <= 0 or > 0x10FFFF || code is >= 0xD800 and <= 0xDFFF)
+                {
+                    throw Error(code == 0 ? "strings must not contain U+0000 (NUL)" : $"\\{c}{_text.AsSpan(_pos, length)} is not a Unicode scalar value");
                 }
 
                 _pos += length;
@@ -242,6 +258,7 @@ internal sealed class TomlSubsetParser
     private List<object?> ParseArray()
     {
         _pos++;
+        _depth++;
         var items = new List<object?>();
         while (true)
         {
@@ -249,6 +266,7 @@ internal sealed class TomlSubsetParser
             if (Current == ']')
             {
                 _pos++;
+                _depth--;
                 return items;
             }
 
@@ -268,11 +286,13 @@ internal sealed class TomlSubsetParser
     private Dictionary<string, object?> ParseInlineTable()
     {
         _pos++;
+        _depth++;
         var table = new Dictionary<string, object?>(StringComparer.Ordinal);
         SkipSpaces();
         if (Current == '}')
         {
             _pos++;
+            _depth--;
             return table;
         }
 
@@ -287,6 +307,7 @@ internal sealed class TomlSubsetParser
             if (Current == '}')
             {
                 _pos++;
+                _depth--;
                 return table;
             }
 

@@ -24,6 +24,8 @@ public class ScriptNamesTests
     [InlineData("a-b", "must start with a letter")]
     [InlineData("a.py", "must start with a letter")]
     [InlineData("a b", "must start with a letter")]
+    [InlineData("abc\n", "must start with a letter")]
+    [InlineData("math_addition_001\n", "must start with a letter")]
     public void Invalid_names_are_rejected_with_the_reason(string name, string reason) =>
         Assert.Contains(reason, ScriptNames.Validate(name), StringComparison.Ordinal);
 
@@ -41,7 +43,9 @@ public class ScriptNamesTests
         Assert.Equal((prefix, number), (p, n));
     }
 
-    [Fact]
-    public void Names_without_a_number_are_not_generated_names() =>
-        Assert.False(ScriptNames.TryParseGenerated("math_addition", out _, out _));
+    [Theory]
+    [InlineData("math_addition")]
+    [InlineData("math_addition_001\n")]
+    public void Names_without_a_final_number_are_not_generated_names(string name) =>
+        Assert.False(ScriptNames.TryParseGenerated(name, out _, out _));
 }

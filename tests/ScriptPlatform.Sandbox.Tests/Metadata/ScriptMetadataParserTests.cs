@@ -98,6 +98,66 @@ public sealed class ScriptMetadataParserTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("cost_per_unit = 1e400", "[tool.scriptplatform]: 'cost_per_unit' is out of range (it overflows to infinity)")]
+    [InlineData("cost_per_unit = -1e400", "[tool.scriptplatform]: 'cost_per_unit' is out of range (it overflows to infinity)")]
+    [InlineData("cost_per_unit = 1e30", "cost_per_unit must be at most 1000000 (USD per unit), not 1E+30")]
+    [InlineData("cost_per_unit = 79228162514264337593543950336", "cost_per_unit must be at most 1000000")]
+    [InlineData("timeout = 1e400", "[tool.scriptplatform]: 'timeout' is out of range (it overflows to infinity)")]
+    [InlineData("timeout = 99999999999999999999", "timeout must be a positive number of seconds up to 86400 (a day), not 1E+20")]
+    [InlineData("timeout = 86401", "timeout must be a positive number of seconds up to 86400")]
+    [InlineData("timeout = -1", "timeout must be a positive number of seconds")]
+    [InlineData("timeout = +nan", "is not a number")]
+    [InlineData("cost_per_unit = -inf", "is not a number")]
+    [InlineData("[tool.scriptplatform.params]\n# a = { type = \"number\", default = 1e400 }", "[tool.scriptplatform.params] a: default is out of range")]
+    [InlineData("[tool.scriptplatform.params]\n# a = { type = \"array\", default = [1, [2, { x = -1e999 }]] }", "[tool.scriptplatform.params] a: default is out of range")]
+    public void A_number_out_of_range_is_rejected_naming_the_key(string line, string message)
+    {
+        var source = $"# /// script\n# [tool.scriptplatform]\n# {line}\n# ///\ndef execute(p):\n    return 1\n";
+
+        var error = Assert.Throws<ScriptMetadataException>(() => ScriptMetadataParser.Parse(source));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Numbers_at_the_edges_of_their_ranges_are_accepted()
+    {
+        const string source = "# /// script\n# [tool.scriptplatform]\n# timeout = 86400\n# cost_per_unit = 1000000\n"
+            + "# [tool.scriptplatform.params]\n# a = { type = \"number\", default = 1.7e308 }\n# ///\n";
+
+        var metadata = ScriptMetadataParser.Parse(source);
+
+        Assert.Equal((86400.0, 1_000_000m), (metadata.TimeoutSeconds, metadata.CostPerUnit));
+        Assert.Equal(1.7e308, metadata.Parameters[0].Default!.Value.GetDouble());
+    }
+
+    [Theory]
+    [InlineData("description = \"a\\u0000b\"", "line 2: strings must not contain U+0000 (NUL)")]
+    [InlineData("description = \"a\\uD800\"", "line 2: \\uD800 is not a Unicode scalar value")]
+    [InlineData("description = \"a\\UFFFFFFFF\"", "line 2: \\UFFFFFFFF is not a Unicode scalar value")]
+    [InlineData("description = \"a\\U00110000\"", "line 2: \\U00110000 is not a Unicode scalar value")]
+    [InlineData("description = \"a\\u 123\"", "line 2: invalid \\u escape")]
+    public void A_string_escape_that_is_not_storable_text_is_rejected(string line, string message)
+    {
+        var source = $"# /// script\n# [tool.scriptplatform]\n# {line}\n# ///\n";
+
+        var error = Assert.Throws<ScriptMetadataException>(() => ScriptMetadataParser.Parse(source));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Arrays_nested_deeper_than_the_limit_are_rejected_instead_of_exhausting_the_stack()
+    {
+        var deep = new string('[', 100_000) + new string(']', 100_000);
+        var source = $"# /// script\n# [tool.scriptplatform.params]\n# a = {{ type = \"array\", default = {deep} }}\n# ///\n";
+
+        var error = Assert.Throws<ScriptMetadataException>(() => ScriptMetadataParser.Parse(source));
+
+        Assert.Contains("nest more than 32 levels", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Two_script_blocks_are_rejected()
     {
