@@ -20,8 +20,10 @@ Usage: ./build.sh <command>
 
   build          build the solution (warnings are errors)
   test           install prerequisites, build, run every test (.NET + gRPC interop)
-  up [--fresh]   install prerequisites, build, start the Aspire AppHost: Postgres, RabbitMQ, every service,
-                 worker replicas and the dashboard on http://127.0.0.1:7100 (Ctrl+C stops all; --fresh wipes .local/)
+  up [--fresh] [--containers]
+                 install prerequisites, build, start the Aspire AppHost: Postgres, RabbitMQ, every service,
+                 worker replicas and the dashboard on http://127.0.0.1:7100 (Ctrl+C stops all; --fresh wipes
+                 .local/; --containers runs Postgres and RabbitMQ as podman containers built offline)
   bench [NAME]   run a benchmark (bench/NAME/run.sh); without NAME, list them
 USAGE
 }
@@ -79,8 +81,21 @@ leftover_servers() {
 run_tests() {
   ensure_system_packages
   ensure_npm_modules
+  # The OCI images (the sandbox's runner, the AppHost's container mode) download and unpack Debian
+  # packages while the solution compiles; the tests wait for them.
+  local images_log images_pid=""
+  images_log="$(mktemp)"
+  if [ -x scripts/oci-image.sh ] && command -v podman >/dev/null 2>&1; then
+    log "OCI images (in the background)"
+    scripts/oci-image.sh python postgres rabbitmq >"$images_log" 2>&1 &
+    images_pid=$!
+  fi
   build
-  [ -x scripts/oci-image.sh ] && command -v podman >/dev/null 2>&1 && { log "OCI image"; scripts/oci-image.sh || log "OCI image could not be built; the OCI tests will say why they skip"; }
+  if [ -n "$images_pid" ]; then
+    wait "$images_pid" || log "OCI images could not be built; the tests that need them say why"
+    cat "$images_log" >&2
+  fi
+  rm -f "$images_log"
 
   # Servers started by this checkout's tests live here (and are reaped here after an aborted run).
   export SCRIPTPLATFORM_LOCAL_DIR="${SCRIPTPLATFORM_LOCAL_DIR:-/tmp/scriptplatform-test-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)}"
@@ -112,15 +127,21 @@ run_tests() {
 }
 
 up() {
-  local fresh=0 args=()
+  local fresh=0 containers=0 args=()
   for arg in "$@"; do
     case "$arg" in
       --fresh) fresh=1 ;;
+      # Postgres and RabbitMQ as podman containers, from images built offline (once) by scripts/oci-image.sh.
+      --containers) containers=1; args+=(--AppHost:Containers=true) ;;
       *) args+=("$arg") ;;
     esac
   done
   ensure_system_packages
   build AppHost/ScriptPlatform.AppHost.csproj   # and the services it runs
+  if [ "$containers" -eq 1 ]; then
+    log "container images (built once, offline)"
+    scripts/oci-image.sh postgres rabbitmq
+  fi
   if [ "$fresh" -eq 1 ]; then
     log "--fresh: removing the platform's data (.local/)"
     rm -rf "$ROOT/.local"

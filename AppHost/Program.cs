@@ -8,6 +8,11 @@ var builder = DistributedApplication.CreateBuilder(args);
 var settings = builder.Configuration.GetSection("AppHost");
 var data = Path.GetFullPath(settings["DataDirectory"] is { Length: > 0 } configured ? configured : Path.Combine(builder.AppHostDirectory, "..", ".local"));
 
+if (builder.UsesContainers())
+{
+    builder.UsePodman();
+}
+
 var postgres = builder.AddPostgresServer("postgres", Path.Combine(data, "postgres"));
 var rabbitmq = builder.AddRabbitMqBroker("rabbitmq", Path.Combine(data, "rabbitmq"));
 

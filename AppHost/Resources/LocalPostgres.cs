@@ -24,7 +24,7 @@ public sealed class LocalPostgresResource(string name, string command, string wo
 }
 
 /// <summary>One service's database on a Postgres server (local or external).</summary>
-public sealed class PostgresDatabaseResource(string name, string databaseName, IResourceWithConnectionString server)
+public sealed class ServiceDatabaseResource(string name, string databaseName, IResourceWithConnectionString server)
     : Resource(name), IResourceWithParent<IResourceWithConnectionString>, IResourceWithConnectionString
 {
     public string DatabaseName { get; } = databaseName;
@@ -38,14 +38,20 @@ public static class LocalPostgresExtensions
 {
     /// <summary>
     /// A Postgres server: the one at <c>ConnectionStrings:postgres</c> when configured (nothing is
-    /// provisioned), otherwise a local server from the Debian binaries with its data under
-    /// <paramref name="dataDirectory"/>, initialised once by a one-shot <c>initdb</c> resource.
+    /// provisioned), a podman container in the container mode, otherwise a local server from the
+    /// Debian binaries with its data under <paramref name="dataDirectory"/>, initialised once by a
+    /// one-shot <c>initdb</c> resource.
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddPostgresServer(this IDistributedApplicationBuilder builder, string name, string dataDirectory)
     {
         if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(name)))
         {
             return builder.AddConnectionString(name);
+        }
+
+        if (builder.UsesContainers())
+        {
+            return builder.AddPostgresContainer(name, ContainerDataDirectory(dataDirectory));
         }
 
         var bin = LocalPostgres.FindBinDirectory();
@@ -73,14 +79,18 @@ public static class LocalPostgresExtensions
         return postgres.WithHealthCheck(healthKey);
     }
 
+    /// <summary>The container mode's data: beside the executable mode's, since the owners inside differ.</summary>
+    internal static string ContainerDataDirectory(string dataDirectory) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDirectory))!, "containers", Path.GetFileName(dataDirectory));
+
     /// <summary>
     /// A database of its own for one service. It is created (if missing) as soon as its server takes
     /// connections, then reported Running; its health check connects to it.
     /// </summary>
-    public static IResourceBuilder<PostgresDatabaseResource> AddDatabase(this IResourceBuilder<IResourceWithConnectionString> server, string name, string databaseName)
+    public static IResourceBuilder<ServiceDatabaseResource> AddDatabase(this IResourceBuilder<IResourceWithConnectionString> server, string name, string databaseName)
     {
         var builder = server.ApplicationBuilder;
-        var database = builder.AddResource(new PostgresDatabaseResource(name, databaseName, server.Resource))
+        var database = builder.AddResource(new ServiceDatabaseResource(name, databaseName, server.Resource))
             .WithIconName("DatabaseStack")
             .WithInitialState(new CustomResourceSnapshot
             {
@@ -102,7 +112,7 @@ public static class LocalPostgresExtensions
         return database.WithHealthCheck(healthKey);
     }
 
-    private static async Task CreateWhenServerAnswersAsync(PostgresDatabaseResource database, InitializeResourceEvent e, CancellationToken ct)
+    private static async Task CreateWhenServerAnswersAsync(ServiceDatabaseResource database, InitializeResourceEvent e, CancellationToken ct)
     {
         var attempt = 0;
         while (!ct.IsCancellationRequested)

@@ -27,15 +27,21 @@ public static class LocalRabbitMqExtensions
     private const string RabbitBin = "/usr/lib/rabbitmq/bin";
 
     /// <summary>
-    /// A RabbitMQ broker: the one at <c>ConnectionStrings:rabbitmq</c> when configured, otherwise a local
-    /// node with its data under <paramref name="directory"/> and its own epmd as a resource of its own
-    /// (Erlang would otherwise start a stray <c>epmd -daemon</c> that outlives everything).
+    /// A RabbitMQ broker: the one at <c>ConnectionStrings:rabbitmq</c> when configured, a podman
+    /// container in the container mode, otherwise a local node with its data under
+    /// <paramref name="directory"/> and its own epmd as a resource of its own (Erlang would
+    /// otherwise start a stray <c>epmd -daemon</c> that outlives everything).
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddRabbitMqBroker(this IDistributedApplicationBuilder builder, string name, string directory)
     {
         if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(name)))
         {
             return builder.AddConnectionString(name);
+        }
+
+        if (builder.UsesContainers())
+        {
+            return builder.AddRabbitMqContainer(name, LocalPostgresExtensions.ContainerDataDirectory(directory));
         }
 
         if (!File.Exists(Path.Combine(RabbitBin, "rabbitmq-server")))

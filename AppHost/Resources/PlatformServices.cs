@@ -64,7 +64,7 @@ public static class PlatformWiring
         settings.GetValue<int?>($"Services:{service}:Port") ?? ScriptPlatform.Contracts.Grpc.PlatformServices.DefaultPort(service);
 
     /// <summary>The service's own database as <c>ConnectionStrings:postgres</c>, once it exists.</summary>
-    public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> service, IResourceBuilder<PostgresDatabaseResource> database) =>
+    public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> service, IResourceBuilder<ServiceDatabaseResource> database) =>
         service.WithReference(database, connectionName: "postgres").WaitFor(database);
 
     /// <summary>The broker as <c>ConnectionStrings:rabbitmq</c>, once it accepts AMQP.</summary>

@@ -24,11 +24,11 @@ public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
 /// Aspire.Hosting.Testing: real DCP, Postgres and RabbitMQ from the Debian binaries, every service, two
 /// worker replicas and the dashboard, on free ports and a data folder of its own.
 /// </summary>
-public sealed class PlatformFixture : IAsyncLifetime
+public class PlatformFixture : IAsyncLifetime
 {
-    /// <summary>Every resource of the app model (worker replicas share one name).</summary>
-    public static readonly string[] Resources =
-        ["postgres-init", "postgres", "registry-db", "executor-db", "rabbitmq-epmd", "rabbitmq", "registry", "executor", "executor-worker"];
+    /// <summary>The resources that serve (worker replicas share one name); the executable mode adds one-shot and helper processes.</summary>
+    private static readonly string[] ServingResources =
+        ["postgres", "registry-db", "executor-db", "rabbitmq", "registry", "executor", "executor-worker"];
 
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"scriptplatform-apphost-{Guid.NewGuid():N}");
     private DistributedApplication? _app;
@@ -36,6 +36,14 @@ public sealed class PlatformFixture : IAsyncLifetime
     private GrpcChannel? _executorChannel;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The platform has not started.");
+
+    /// <summary>Postgres and RabbitMQ as podman containers (<c>AppHost:Containers</c>) instead of executables.</summary>
+    public virtual bool Containers => false;
+
+    /// <summary>Every resource of the app model, with the state it settles in.</summary>
+    public IEnumerable<(string Name, string State)> Resources =>
+        (Containers ? ServingResources : ["postgres-init", "rabbitmq-epmd", .. ServingResources])
+            .Select(name => (name, name == "postgres-init" ? KnownResourceStates.Finished : KnownResourceStates.Running));
 
     public Uri Dashboard { get; private set; } = null!;
 
@@ -49,7 +57,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>How long the whole start took (a loaded 2-core machine: about a minute).</summary>
     public TimeSpan StartTime { get; private set; }
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
         var started = Stopwatch.StartNew();
@@ -64,6 +72,7 @@ public sealed class PlatformFixture : IAsyncLifetime
                 $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{resourceService}",
                 "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
                 "--ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true",
+                $"--AppHost:Containers={Containers}",
             ],
             (options, _) => options.DisableDashboard = false,
             ct);
@@ -72,8 +81,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         using (var healthy = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             healthy.CancelAfter(TimeSpan.FromMinutes(5));
-            await Task.WhenAll(new[] { "postgres", "registry-db", "executor-db", "rabbitmq", "registry", "executor", "executor-worker" }
-                .Select(r => _app.ResourceNotifications.WaitForResourceHealthyAsync(r, healthy.Token)));
+            await Task.WhenAll(ServingResources.Select(r => _app.ResourceNotifications.WaitForResourceHealthyAsync(r, healthy.Token)));
         }
 
         StartTime = started.Elapsed;
@@ -98,7 +106,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             .Where(p => p.args.Contains(_dataDirectory, StringComparison.Ordinal))
             .Select(p => $"{p.pid} {p.args}")];
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         _registryChannel?.Dispose();
         _executorChannel?.Dispose();

@@ -28,9 +28,8 @@ public sealed class PlatformTests(PlatformFixture platform)
     public async Task Every_resource_of_the_app_model_is_running_and_healthy()
     {
         var ct = TestContext.Current.CancellationToken;
-        foreach (var name in PlatformFixture.Resources)
+        foreach (var (name, expected) in platform.Resources)
         {
-            var expected = name == "postgres-init" ? KnownResourceStates.Finished : KnownResourceStates.Running;
             var resource = await platform.App.ResourceNotifications.WaitForResourceAsync(name, e => e.Snapshot.State?.Text == expected, ct)
                 .WaitAsync(TimeSpan.FromSeconds(30), ct);
             if (expected == KnownResourceStates.Running)
