@@ -8,6 +8,7 @@ using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.Infrastructure;
+using ScriptPlatform.ServiceDefaults.Text;
 
 namespace ScriptPlatform.Registry.Auth;
 

@@ -9,6 +9,7 @@ using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.Search;
 using ScriptPlatform.Registry.Versioning;
 using ScriptPlatform.ServiceDefaults.Grpc;
+using ScriptPlatform.ServiceDefaults.Text;
 using Duration = Google.Protobuf.WellKnownTypes.Duration;
 
 namespace ScriptPlatform.Registry.Grpc;

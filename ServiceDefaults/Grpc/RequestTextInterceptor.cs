@@ -1,15 +1,17 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using ScriptPlatform.Registry.Domain;
+using ScriptPlatform.ServiceDefaults.Text;
 
-namespace ScriptPlatform.Registry.Grpc;
+namespace ScriptPlatform.ServiceDefaults.Grpc;
 
 /// <summary>
 /// The one place request text is checked for what Postgres cannot store (NUL, unpaired surrogates):
 /// every string of every request, found through the message's descriptor, before authentication
-/// (itself a database call) and before the rpc's own checks. INVALID_ARGUMENT names the field, for
-/// example "description contains a NUL character (U+0000) at position 3".
+/// (itself a database call, or a call to the Registry) and before the rpc's own checks. Registered for
+/// every service by <see cref="GrpcServerDefaults.AddGrpcServerDefaults"/>, ahead of any service's own
+/// interceptors. INVALID_ARGUMENT names the field, for example "description contains a NUL character
+/// (U+0000) at position 3".
 /// </summary>
 public sealed class RequestTextInterceptor : Interceptor
 {
@@ -31,7 +33,7 @@ public sealed class RequestTextInterceptor : Interceptor
     {
         if (request is IMessage message && TextRules.FirstInvalid(message) is { } problem)
         {
-            throw RegistryErrors.InvalidArgument(problem);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
         }
     }
 }
