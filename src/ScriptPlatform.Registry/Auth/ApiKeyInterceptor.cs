@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using ScriptPlatform.Registry.Domain;
+using ScriptPlatform.Contracts.Auth;
+using ScriptPlatform.ServiceDefaults.Grpc;
 
 namespace ScriptPlatform.Registry.Auth;
 
@@ -28,18 +29,9 @@ public sealed class ApiKeyInterceptor(ApiKeyStore keys) : Interceptor
 
     private async Task AuthenticateAsync(ServerCallContext context)
     {
-        var header = context.RequestHeaders.GetValue("authorization");
-        if (string.IsNullOrWhiteSpace(header))
+        if (BearerToken.Secret(context) is { } secret)
         {
-            return;
+            context.UserState[typeof(Caller)] = await keys.AuthenticateAsync(secret, context.CancellationToken);
         }
-
-        const string bearer = "Bearer ";
-        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) || string.IsNullOrWhiteSpace(header[bearer.Length..]))
-        {
-            throw RegistryErrors.Unauthenticated("the authorization metadata must be 'Bearer <secret>'");
-        }
-
-        context.UserState[typeof(Caller)] = await keys.AuthenticateAsync(header[bearer.Length..].Trim(), context.CancellationToken);
     }
 }

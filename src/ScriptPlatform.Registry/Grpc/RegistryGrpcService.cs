@@ -295,6 +295,13 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         return await store.GetScriptAsync(request.Name, context.CancellationToken);
     }
 
+    /// <summary>The key's own caller, for services that authenticate with the Registry's keys (ApiKeyInterceptor already refused an unknown, revoked or expired one).</summary>
+    public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context)
+    {
+        var caller = RegistryAuthorizer.Authenticated(context);
+        return Task.FromResult(new WhoAmIResponse { Owner = caller.Principal, KeyId = caller.KeyId ?? "", Scopes = { caller.Scopes.Order() } });
+    }
+
     /// <summary>
     /// A key's ttl. Duration.ToTimeSpan throws on a value that is not normalised (nanos beyond ±1e9 or
     /// of the other sign than seconds), and a lifetime of millennia overflows the expiry date, so both
