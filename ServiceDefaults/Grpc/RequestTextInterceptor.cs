@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using ScriptPlatform.ServiceDefaults.Text;
 
 namespace ScriptPlatform.ServiceDefaults.Grpc;
@@ -13,27 +12,15 @@ namespace ScriptPlatform.ServiceDefaults.Grpc;
 /// interceptors. INVALID_ARGUMENT names the field, for example "description contains a NUL character
 /// (U+0000) at position 3".
 /// </summary>
-public sealed class RequestTextInterceptor : Interceptor
+public sealed class RequestTextInterceptor : BeforeHandlerInterceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Check(request);
-        return await continuation(request, context);
-    }
-
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Check(request);
-        await continuation(request, responseStream, context);
-    }
-
-    private static void Check(object request)
+    protected override ValueTask BeforeAsync(object request, ServerCallContext context)
     {
         if (request is IMessage message && TextRules.FirstInvalid(message) is { } problem)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
         }
+
+        return ValueTask.CompletedTask;
     }
 }

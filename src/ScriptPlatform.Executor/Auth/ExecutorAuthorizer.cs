@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Auth;
 using ScriptPlatform.Contracts.Registry.V1;
@@ -40,23 +39,9 @@ public sealed record CallIdentity(Caller Caller, Metadata? RegistryHeaders)
 /// unknown, revoked or expired key). A call without it goes on as anonymous; each rpc says which
 /// scope it needs through <see cref="ExecutorAuthorizer"/>.
 /// </summary>
-public sealed class ApiKeyInterceptor(RegistryKeyValidator keys) : Interceptor
+public sealed class ApiKeyInterceptor(RegistryKeyValidator keys) : BeforeHandlerInterceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        return await continuation(request, context);
-    }
-
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        await continuation(request, responseStream, context);
-    }
-
-    private async Task AuthenticateAsync(ServerCallContext context)
+    protected override async ValueTask BeforeAsync(object request, ServerCallContext context)
     {
         if (BearerToken.Secret(context) is { } secret)
         {

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using ScriptPlatform.Contracts.Auth;
 using ScriptPlatform.ServiceDefaults.Grpc;
 
@@ -11,23 +10,9 @@ namespace ScriptPlatform.Registry.Auth;
 /// call without the metadata goes on as anonymous; which scope an rpc needs is decided by the rpc
 /// itself through <see cref="RegistryAuthorizer"/>, since for some it depends on the request.
 /// </summary>
-public sealed class ApiKeyInterceptor(ApiKeyStore keys) : Interceptor
+public sealed class ApiKeyInterceptor(ApiKeyStore keys) : BeforeHandlerInterceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        return await continuation(request, context);
-    }
-
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        await continuation(request, responseStream, context);
-    }
-
-    private async Task AuthenticateAsync(ServerCallContext context)
+    protected override async ValueTask BeforeAsync(object request, ServerCallContext context)
     {
         if (BearerToken.Secret(context) is { } secret)
         {

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Npgsql;
@@ -13,7 +14,7 @@ namespace ScriptPlatform.Executor.Tests.Infrastructure;
 /// the log behind the sweep's back), with a registry script, a finished run and a batch to refer to,
 /// the valid request each rpc is swept from, and row counts of its database.
 /// </summary>
-public sealed class ExecutorSweepTarget(Platform platform) : IAsyncLifetime
+public sealed class ExecutorSweepTarget(Platform platform) : ISweepTarget, IAsyncLifetime
 {
     public const string ScriptName = "math_sweep_001";
 
@@ -39,6 +40,8 @@ public sealed class ExecutorSweepTarget(Platform platform) : IAsyncLifetime
             await CallAsync(method.Name, await BaseRequestAsync(method.Name));
         }
     }
+
+    public ServiceDescriptor Service => ExecutorService.Descriptor;
 
     /// <summary>
     /// A request the rpc accepts, with every swept field set, so each case differs from success in one
@@ -71,7 +74,7 @@ public sealed class ExecutorSweepTarget(Platform platform) : IAsyncLifetime
         _caller.CallAsync(rpc, request, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(5)));
 
     /// <summary>Row counts once the outbox has published what earlier successful cases recorded (it deletes what it sent).</summary>
-    public async Task<SortedDictionary<string, long>> QuietRowCountsAsync() =>
+    public async Task<SortedDictionary<string, long>> SettledRowCountsAsync() =>
         await Waits.UntilAsync(() => TableRowCounts.ReadAsync(_database), counts => counts["public.event_outbox"] == 0, what: "an empty outbox");
 
     public Task<SortedDictionary<string, long>> RowCountsAsync() => TableRowCounts.ReadAsync(_database);

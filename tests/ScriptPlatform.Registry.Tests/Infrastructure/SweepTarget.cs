@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Npgsql;
@@ -31,7 +32,7 @@ public sealed class SweepServers : IAsyncDisposable
 /// A fresh registry with one published script (linked to an agent) and a spare API key, the valid
 /// request each rpc is swept from, a descriptor-driven caller and a row count of every table.
 /// </summary>
-public sealed class SweepTarget : IAsyncDisposable
+public sealed class SweepTarget : ISweepTarget, IAsyncDisposable
 {
     public const string ScriptName = "math_addition_001";
     public const string Agent = "agent-1";
@@ -64,7 +65,11 @@ public sealed class SweepTarget : IAsyncDisposable
     /// field only. Publish and LinkAgentTool get a new script or agent each time: a replay of an earlier
     /// case would stop before the writes that a bad value has to reach.
     /// </summary>
-    public IMessage BaseRequest(string rpc) => rpc switch
+    public ServiceDescriptor Service => RegistryService.Descriptor;
+
+    public Task<IMessage> BaseRequestAsync(string rpc) => Task.FromResult(BaseRequest(rpc));
+
+    private IMessage BaseRequest(string rpc) => rpc switch
     {
         "Search" => new SearchRequest { Query = "add numbers", Category = "math", Tags = { "arithmetic" }, Limit = 10, Mode = SearchMode.Hybrid, AgentId = Agent },
         "Load" => new LoadRequest { Script = new ScriptRef { Name = ScriptName, VersionSelector = "^1.0" }, ExpectedContentHash = _contentHash },
@@ -92,6 +97,9 @@ public sealed class SweepTarget : IAsyncDisposable
 
     /// <summary>The number of rows of every table of the registry's database, by table name.</summary>
     public Task<SortedDictionary<string, long>> RowCountsAsync() => TableRowCounts.ReadAsync(_database);
+
+    /// <summary>Nothing runs in the background here: the counts are settled at once.</summary>
+    public Task<SortedDictionary<string, long>> SettledRowCountsAsync() => RowCountsAsync();
 
     public async ValueTask DisposeAsync()
     {

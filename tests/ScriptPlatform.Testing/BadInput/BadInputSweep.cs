@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
@@ -30,16 +31,36 @@ public static class BadInputSweep
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Null when an answer is what the sweep demands, else what is wrong: a specific status, never
-    /// UNKNOWN or INTERNAL, nor a transport failure (as when a message repeating 100k characters passed
-    /// the client's header limit: UNAVAILABLE) or a call outliving its deadline; and within <see cref="Bound"/>.
+    /// Runs one case against <paramref name="target"/>: null when the answer is what the sweep demands,
+    /// else what is wrong. The answer must be a specific status, never UNKNOWN or INTERNAL, nor a
+    /// transport failure (as when a message repeating 100k characters passed the client's header
+    /// limit: UNAVAILABLE) or a call outliving its deadline; it must come within <see cref="Bound"/>;
+    /// and a refusal must leave every table's row count as it was.
     /// </summary>
-    public static string? Problem(string rpc, string field, string value, StatusCode status, string detail, TimeSpan elapsed)
+    public static async Task<string?> RunAsync(ISweepTarget target, string rpc, string field, string value)
     {
+        var request = Apply(target.Service, rpc, await target.BaseRequestAsync(rpc), field, value);
+        var before = await target.SettledRowCountsAsync();
+
+        var watch = Stopwatch.StartNew();
+        var (status, detail) = await target.CallAsync(rpc, request);
+        watch.Stop();
+
         var what = $"{rpc} {field}={value}: {status} \"{(detail.Length > 200 ? detail[..200] + "…" : detail)}\"";
-        return status is StatusCode.Unknown or StatusCode.Internal or StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled
-            ? what
-            : elapsed >= Bound ? $"{what} took {elapsed.TotalMilliseconds:0} ms" : null;
+        if (status is StatusCode.Unknown or StatusCode.Internal or StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled)
+        {
+            return what;
+        }
+
+        if (watch.Elapsed >= Bound)
+        {
+            return $"{what} took {watch.Elapsed.TotalMilliseconds:0} ms";
+        }
+
+        var after = status == StatusCode.OK ? before : await target.RowCountsAsync();
+        var changed = before.Keys.Union(after.Keys).Where(t => before.GetValueOrDefault(t) != after.GetValueOrDefault(t)).ToList();
+        return changed.Count == 0 ? null
+            : $"{what} was refused but changed {string.Join(", ", changed.Select(t => $"{t} {before.GetValueOrDefault(t)} → {after.GetValueOrDefault(t)}"))}";
     }
 
     /// <summary>Every (rpc, field path, value name) of <paramref name="service"/>.</summary>
