@@ -26,6 +26,9 @@ var executorDb = postgres.AddDatabase("executor-db", "executor");
 builder.AddProject<Projects.ScriptPlatform_Executor>(PlatformServices.Executor)
     .WithGrpcEndpoint(settings.ServicePort(PlatformServices.Executor))
     .WithEnvironment("ScriptPlatform__Executor__Role", "Api")
+    // Runs without a key on this local, loopback platform (as the dashboard's anonymous access); a key
+    // sent is still checked with the Registry and its owner recorded. Off by default in the Executor.
+    .WithEnvironment("ScriptPlatform__Executor__AllowAnonymousRuns", settings["AllowAnonymousRuns"] ?? "true")
     .WithDatabase(executorDb)
     .WithBroker(rabbitmq)
     .WithReference(registry).WaitFor(registry)

@@ -11,7 +11,7 @@ namespace ScriptPlatform.ServiceDefaults.Grpc;
 /// <summary>
 /// The platform's gRPC server conventions on grpc-dotnet: h2c endpoints, a 4 MiB receive limit
 /// (RESOURCE_EXHAUSTED beyond it), gzip-compressed requests accepted, errors mapped to statuses a
-/// caller can act on, <c>grpc.health.v1.Health</c> following the readiness checks, and reflection.
+/// caller can act on, request text Postgres cannot store refused, <c>grpc.health.v1.Health</c> following the readiness checks, and reflection.
 /// </summary>
 public static class GrpcServerDefaults
 {
@@ -41,6 +41,8 @@ public static class GrpcServerDefaults
             options.MaxReceiveMessageSize = builder.Configuration.GetValue("ScriptPlatform:Grpc:MaxReceiveMessageSize", maxReceiveMessageSize);
             options.EnableDetailedErrors = builder.Environment.IsDevelopment();
             options.Interceptors.Add<ErrorMappingInterceptor>();
+            // Before any service's own interceptors (authentication is a database or Registry call).
+            options.Interceptors.Add<RequestTextInterceptor>();
         });
         builder.Services.AddGrpcReflection();
 

@@ -236,4 +236,39 @@ public sealed class BadInputTests(Platform platform)
 
         Assert.Empty(logged.Executions);
     }
+
+    [Fact]
+    public async Task An_id_of_100k_characters_is_INVALID_ARGUMENT_quoting_only_its_start()
+    {
+        // Quoted whole, it made a grpc-message trailer over the client's header limit: the call failed in transport.
+        var huge = new string('a', 100_000);
+
+        var error = await FailsWith(StatusCode.InvalidArgument, () => _host.Client.GetExecutionAsync(new GetExecutionRequest { Id = huge }).ResponseAsync, "is not a UUID");
+
+        Assert.InRange(error.Status.Detail.Length, 1, 400);
+    }
+
+    [Fact]
+    public async Task A_malformed_expected_content_hash_is_INVALID_ARGUMENT_and_nothing_runs()
+    {
+        var caller = "bad-pin-" + Guid.NewGuid().ToString("N");
+        var huge = Scripts.Inline(Scripts.Add, """{"a": 1, "b": 2}""", caller);
+        huge.ExpectedContentHash = new string('a', 100_000);
+        var notHex = Scripts.Inline(Scripts.Add, """{"a": 1, "b": 2}""", caller);
+        notHex.ExpectedContentHash = new string('z', 64);
+
+        var error = await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(huge).ResponseAsync, "expected_content_hash");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(notHex).ResponseAsync, "is not a SHA-256");
+
+        Assert.InRange(error.Status.Detail.Length, 1, 400);
+        Assert.Empty((await _host.Client.ListExecutionsAsync(new ListExecutionsRequest { Caller = caller })).Executions);
+    }
+
+    [Fact]
+    public async Task A_version_selector_of_100k_characters_is_INVALID_ARGUMENT_before_the_Registry_is_asked()
+    {
+        var request = new RunRequest { Script = new ScriptRef { Name = "math_addition_001", VersionSelector = new string('1', 100_000) } };
+
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(request).ResponseAsync, "script.version_selector is 100000 characters");
+    }
 }

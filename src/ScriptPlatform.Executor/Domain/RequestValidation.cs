@@ -7,6 +7,7 @@ using Grpc.Core;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Sandbox;
 using ScriptPlatform.Sandbox.Limits;
+using ScriptPlatform.ServiceDefaults.Text;
 
 namespace ScriptPlatform.Executor.Domain;
 
@@ -26,6 +27,9 @@ public static partial class RequestValidation
     /// <summary>Longest caller and batch label: names, not documents.</summary>
     public const int MaxNameLength = 256;
 
+    /// <summary>Longest version selector, as the Registry's.</summary>
+    public const int MaxSelectorLength = 256;
+
     /// <summary>Longest cancel reason.</summary>
     public const int MaxReasonLength = 1024;
 
@@ -33,6 +37,11 @@ public static partial class RequestValidation
     private const long MinTimestampSeconds = -62_135_596_800;
     private const long MaxTimestampSeconds = 253_402_300_799;
     private const int NanosPerSecond = 1_000_000_000;
+
+    // The longest text Guid.TryParse accepts: its hexadecimal "X" form, {0x00000000,0x0000,...}.
+    private const int MaxUuidLength = 68;
+
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
 
     // C0 (NUL included), DEL and C1: what char.IsControl calls control characters.
     private static readonly SearchValues<char> ControlCharacters =
@@ -76,13 +85,25 @@ public static partial class RequestValidation
         if (string.IsNullOrEmpty(name) || name.Length > 64 || !NamePattern().IsMatch(name))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"{what} '{Shown(name)}' is not a valid script name: use lower-case letters, digits and '_', starting with a letter, at most 64 characters."));
+                $"{what} '{TextRules.Shown(name)}' is not a valid script name: use lower-case letters, digits and '_', starting with a letter, at most 64 characters."));
         }
 
         return name;
     }
 
-    /// <summary>An optional UUID; empty gives null.</summary>
+    /// <summary>
+    /// A version selector (empty/latest, exact or range), checked for length and control characters
+    /// before it travels to the Registry, whose grammar decides the rest: at most the Registry's
+    /// 256 characters (<c>VersionRange.Parse</c>), so a huge value is refused here in its own words.
+    /// </summary>
+    public static string VersionSelector(string? selector, string what = "script.version_selector") =>
+        Text(selector, what, MaxSelectorLength);
+
+    /// <summary>
+    /// An optional UUID; empty gives null. The message quotes a refused value only in part
+    /// (<see cref="TextRules.Shown"/>): a whole 100,000-character value in the grpc-message trailer
+    /// passes the clients' header limit, and the call fails in transport instead of as INVALID_ARGUMENT.
+    /// </summary>
     public static Guid? OptionalId(string? id, string what)
     {
         if (string.IsNullOrEmpty(id))
@@ -90,9 +111,28 @@ public static partial class RequestValidation
             return null;
         }
 
-        return Guid.TryParse(id, CultureInfo.InvariantCulture, out var value)
+        return id.Length <= MaxUuidLength && Guid.TryParse(id, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what} '{id}' is not a UUID."));
+            : throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{what} '{TextRules.Shown(id)}' is not a UUID; give one as 36 characters such as 0b9f3c1e-6a52-4d0e-9f3e-2b7f3f1c9a10."));
+    }
+
+    /// <summary>
+    /// An optional lockfile pin: empty, or a SHA-256 as 64 hexadecimal characters (length first, so no
+    /// huge value is scanned or quoted). Anything else could never match, and its mismatch message would
+    /// repeat it.
+    /// </summary>
+    public static string ContentHash(string? hash, string what = "expected_content_hash")
+    {
+        if (string.IsNullOrEmpty(hash))
+        {
+            return "";
+        }
+
+        return hash.Length == 64 && hash.AsSpan().IndexOfAnyExcept(HexDigits) < 0
+            ? hash.ToLowerInvariant()
+            : throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{what} '{TextRules.Shown(hash)}' is not a SHA-256: give the 64 hexadecimal characters of the content hash (as a lockfile or the Registry's Load returns it)."));
     }
 
     /// <summary>A required UUID.</summary>
@@ -246,11 +286,6 @@ public static partial class RequestValidation
     // Bytes → whole units, at least 1; clamped to int rather than wrapped, so that a huge request
     // (say long.MaxValue) stays huge and is capped by the operator's maxima instead of turning negative.
     private static int? InUnits(long bytes, long unit) => bytes > 0 ? (int)Math.Clamp(bytes / unit, 1, int.MaxValue) : null;
-
-    // A caller's value as a message may quote it: a whole 100,000-character value in the grpc-message
-    // trailer would pass the clients' header limits, and the call would never complete.
-    private static string Shown(string? value) =>
-        value is null ? "" : new string(value.Take(64).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray()) + (value.Length > 64 ? "…" : "");
 
     // \z, not $: in .NET '$' also matches before a final '\n', so "abc\n" would pass.
     [GeneratedRegex(@"^[a-z][a-z0-9_]{0,63}\z")]

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Grpc;
 using ScriptPlatform.Contracts.Registry.V1;
+using ScriptPlatform.Executor.Auth;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Grpc;
 using ScriptPlatform.Executor.Infrastructure;
@@ -35,7 +36,9 @@ public static class ExecutorExtensions
         services.AddScriptSandbox();
 
         // Batches carry up to MaxBatchJobs params objects of up to 1 MiB each; RequestValidation bounds them.
-        builder.AddGrpcServerDefaults(PlatformServices.DefaultPort(PlatformServices.Executor), maxReceiveMessageSize: 64 * 1024 * 1024);
+        // Request text is checked (by the defaults' interceptor) before authentication, which is a Registry call.
+        builder.AddGrpcServerDefaults(PlatformServices.DefaultPort(PlatformServices.Executor), maxReceiveMessageSize: 64 * 1024 * 1024)
+            .AddServiceOptions<ExecutorGrpcService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
 
         // Registered before MassTransit: the schema exists before the first job is consumed.
         builder.AddPostgresWithMigrations("postgres", typeof(ExecutionStore).Assembly, "ScriptPlatform.Executor.Migrations", "scriptplatform.executor.migrations");
@@ -45,7 +48,12 @@ public static class ExecutorExtensions
             services.AddPlatformGrpcClient<RegistryService.RegistryServiceClient>(PlatformServices.Registry);
         }
 
-        services.AddSingleton(sp => new ScriptResolver(sp.GetService<RegistryService.RegistryServiceClient>()));
+        services.Configure<ExecutorAuthOptions>(configuration.GetSection(ExecutorOptions.SectionName));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new RegistryKeyValidator(
+            sp.GetService<RegistryService.RegistryServiceClient>(), sp.GetRequiredService<IOptionsMonitor<ExecutorAuthOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ExecutorAuthorizer>();
+        services.AddSingleton(sp => new ScriptResolver(sp.GetService<RegistryService.RegistryServiceClient>(), sp.GetRequiredService<IOptions<ExecutorAuthOptions>>()));
         services.AddSingleton<ExecutorGrpcService>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<EventOutbox>();

@@ -8,6 +8,8 @@ using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Contracts.Messages;
+using ScriptPlatform.Contracts.Registry.V1;
+using ScriptPlatform.Executor.Auth;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Infrastructure;
 using ScriptPlatform.Sandbox;
@@ -22,7 +24,7 @@ namespace ScriptPlatform.Executor.Grpc;
 [BindServiceMethod(typeof(StrictServiceBinding<ExecutorService.ExecutorServiceBase>), "BindService")]
 public sealed partial class ExecutorGrpcService(
     ScriptResolver resolver, ExecutionStore store, JobRunner runner, JobQueue queue, RunningJobs running, IBus bus, IOptions<ExecutorOptions> options,
-    ILogger<ExecutorGrpcService> logger)
+    ExecutorAuthorizer auth, ILogger<ExecutorGrpcService> logger)
     : ExecutorService.ExecutorServiceBase
 {
     private const string DefaultCancelReason = "cancelled by the caller";
@@ -39,14 +41,14 @@ public sealed partial class ExecutorGrpcService(
     /// <summary>Runs one script synchronously and returns its execution record.</summary>
     public override async Task<RunResponse> Run(RunRequest request, ServerCallContext context)
     {
-        var (job, existing) = await PrepareRunAsync(request, context.CancellationToken).ConfigureAwait(false);
+        var (job, existing) = await PrepareRunAsync(request, auth.Require(context, ApiKeyScope.Run), context.CancellationToken).ConfigureAwait(false);
         return new RunResponse { Execution = existing ?? await runner.RunAsync(job!, null, context.CancellationToken).ConfigureAwait(false) };
     }
 
     /// <summary>Runs one script, streaming its output lines as they come and then the final record.</summary>
     public override async Task RunStream(RunRequest request, IServerStreamWriter<RunStreamEvent> responseStream, ServerCallContext context)
     {
-        var (job, existing) = await PrepareRunAsync(request, context.CancellationToken).ConfigureAwait(false);
+        var (job, existing) = await PrepareRunAsync(request, auth.Require(context, ApiKeyScope.Run), context.CancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             await responseStream.WriteAsync(new RunStreamEvent { Result = existing }).ConfigureAwait(false);
@@ -100,11 +102,12 @@ public sealed partial class ExecutorGrpcService(
     public override async Task<SubmitBatchResponse> SubmitBatch(SubmitBatchRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
+        var identity = auth.Require(context, ApiKeyScope.Run);
         var budget = RequestValidation.Budget(request.HasBudgetUsd, request.BudgetUsd);
         var limits = request.Limits;
         RequestValidation.Limits(limits);
         var batchId = RequestValidation.OptionalId(request.BatchId, "batch_id") ?? Guid.NewGuid();
-        var caller = RequestValidation.Text(request.Caller, "caller", RequestValidation.MaxNameLength);
+        var caller = identity.Recorded(request.Caller);
         var label = RequestValidation.Text(request.Label, "label", RequestValidation.MaxNameLength);
         if (await ReplayAsync(batchId, ct).ConfigureAwait(false) is { } replay)
         {
@@ -132,7 +135,7 @@ public sealed partial class ExecutorGrpcService(
         switch (request.JobsCase)
         {
             case SubmitBatchRequest.JobsOneofCase.FanOut:
-                var script = await resolver.ResolveAsync(request.FanOut.Script, request.FanOut.Inline, null, ct).ConfigureAwait(false);
+                var script = await resolver.ResolveAsync(request.FanOut.Script, request.FanOut.Inline, null, identity.RegistryHeaders, ct).ConfigureAwait(false);
                 for (var i = 0; i < request.FanOut.ParamsJson.Count; i++)
                 {
                     jobs.Add(Job(script, request.FanOut.ParamsJson[i], $"fan_out.params_json[{i}]"));
@@ -149,7 +152,7 @@ public sealed partial class ExecutorGrpcService(
                         : $"i:{item.Inline?.Name}:{ResolvedScript.Hash(item.Inline?.Content ?? "")}";
                     if (!resolved.TryGetValue(key, out var itemScript))
                     {
-                        itemScript = await resolver.ResolveAsync(item.Script, item.Inline, null, ct).ConfigureAwait(false);
+                        itemScript = await resolver.ResolveAsync(item.Script, item.Inline, null, identity.RegistryHeaders, ct).ConfigureAwait(false);
                         resolved[key] = itemScript;
                     }
 
@@ -204,6 +207,7 @@ public sealed partial class ExecutorGrpcService(
     /// <summary>A batch's counts by status, progress and a page of its results.</summary>
     public override async Task<GetBatchResponse> GetBatch(GetBatchRequest request, ServerCallContext context)
     {
+        auth.Require(context, ApiKeyScope.Read);
         var id = RequestValidation.RequiredId(request.BatchId, "batch_id");
         var batch = await store.GetBatchAsync(id, context.CancellationToken).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"batch {id} not found; check the id SubmitBatch returned."));
@@ -221,6 +225,7 @@ public sealed partial class ExecutorGrpcService(
     public override async Task<CancelResponse> Cancel(CancelRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
+        auth.Require(context, ApiKeyScope.Run);
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? DefaultCancelReason : RequestValidation.Text(request.Reason, "reason", RequestValidation.MaxReasonLength);
         switch (request.TargetCase)
         {
@@ -271,6 +276,7 @@ public sealed partial class ExecutorGrpcService(
     /// <summary>One execution record by id.</summary>
     public override async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context)
     {
+        auth.Require(context, ApiKeyScope.Read);
         var id = RequestValidation.RequiredId(request.Id, "id");
         var execution = await store.GetAsync(id, context.CancellationToken).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"execution {id} not found."));
@@ -280,6 +286,7 @@ public sealed partial class ExecutorGrpcService(
     /// <summary>Execution history filtered by script, status, batch, caller and time; newest first, paged.</summary>
     public override async Task<ListExecutionsResponse> ListExecutions(ListExecutionsRequest request, ServerCallContext context)
     {
+        auth.Require(context, ApiKeyScope.Read);
         var caller = RequestValidation.Text(request.Caller, "caller", RequestValidation.MaxNameLength);
         var filter = new ExecutionFilter(
             string.IsNullOrEmpty(request.ScriptName) ? null : RequestValidation.ScriptName(request.ScriptName, "script_name"),
@@ -317,10 +324,10 @@ public sealed partial class ExecutorGrpcService(
         return PageTokens.Write(offset, target.Count, total);
     }
 
-    private async Task<(RunnableJob? Job, Execution? Existing)> PrepareRunAsync(RunRequest request, CancellationToken ct)
+    private async Task<(RunnableJob? Job, Execution? Existing)> PrepareRunAsync(RunRequest request, CallIdentity identity, CancellationToken ct)
     {
         var paramsJson = RequestValidation.Params(request.ParamsJson);
-        var caller = RequestValidation.Text(request.Caller, "caller", RequestValidation.MaxNameLength);
+        var caller = identity.Recorded(request.Caller);
         var limits = RequestValidation.Limits(request.Limits);
         var budget = RequestValidation.Budget(request.HasBudgetUsd, request.BudgetUsd);
         var requestedId = RequestValidation.OptionalId(request.ExecutionId, "execution_id");
@@ -332,7 +339,7 @@ public sealed partial class ExecutorGrpcService(
         var script = await resolver.ResolveAsync(
             request.SourceCase == RunRequest.SourceOneofCase.Script ? request.Script : null,
             request.SourceCase == RunRequest.SourceOneofCase.Inline ? request.Inline : null,
-            request.ExpectedContentHash, ct).ConfigureAwait(false);
+            request.ExpectedContentHash, identity.RegistryHeaders, ct).ConfigureAwait(false);
         var estimate = RequestValidation.CostEstimate(script.Metadata, paramsJson);
         if (budget is { } b && estimate > b)
         {

@@ -2,10 +2,13 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
+using ScriptPlatform.Executor.Auth;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Sandbox.Metadata;
+using ScriptPlatform.ServiceDefaults.Grpc;
 using ScriptMetadata = ScriptPlatform.Sandbox.Metadata.ScriptMetadata;
 
 namespace ScriptPlatform.Executor.Infrastructure;
@@ -35,18 +38,23 @@ public sealed record ResolvedScript(string Name, string? Version, string Content
 /// <summary>
 /// Resolves a registry reference through the Registry's <c>Load</c> (cached by content hash, which
 /// never changes meaning) or takes inline content as given; inline content needs no Registry at all.
+/// Registry calls carry the caller's own key when there is one (the Registry applies the caller's
+/// rights), else the Executor's own (<see cref="ExecutorAuthOptions.RegistryApiKey"/>), else none.
 /// </summary>
-public sealed class ScriptResolver(RegistryService.RegistryServiceClient? registry)
+public sealed class ScriptResolver(RegistryService.RegistryServiceClient? registry, IOptions<ExecutorAuthOptions> auth)
 {
     public const string InlineName = "inline";
 
     private readonly ConcurrentDictionary<string, ResolvedScript> _byHash = new();
+    private readonly Metadata? _ownHeaders = string.IsNullOrWhiteSpace(auth.Value.RegistryApiKey) ? null : BearerToken.For(auth.Value.RegistryApiKey.Trim());
 
     public bool HasRegistry => registry is not null;
 
     /// <summary>Resolves either source, applying the optional lockfile pin.</summary>
-    public async Task<ResolvedScript> ResolveAsync(ScriptRef? script, Contracts.Executor.V1.InlineScript? inline, string? expectedHash, CancellationToken ct)
+    public async Task<ResolvedScript> ResolveAsync(
+        ScriptRef? script, Contracts.Executor.V1.InlineScript? inline, string? expectedHash, Metadata? registryHeaders, CancellationToken ct)
     {
+        expectedHash = RequestValidation.ContentHash(expectedHash);
         ResolvedScript resolved;
         if (inline is not null)
         {
@@ -63,7 +71,8 @@ public sealed class ScriptResolver(RegistryService.RegistryServiceClient? regist
         else if (script is not null)
         {
             RequestValidation.ScriptName(script.Name);
-            resolved = await LoadAsync(script.Name, script.VersionSelector, expectedHash, ct).ConfigureAwait(false);
+            var selector = RequestValidation.VersionSelector(script.VersionSelector);
+            resolved = await LoadAsync(script.Name, selector, expectedHash, registryHeaders, ct).ConfigureAwait(false);
         }
         else
         {
@@ -80,7 +89,7 @@ public sealed class ScriptResolver(RegistryService.RegistryServiceClient? regist
     }
 
     /// <summary>Loads one registry version (selector: empty/latest, exact or range); cached by hash for workers.</summary>
-    public async Task<ResolvedScript> LoadAsync(string name, string? selector, string? expectedHash, CancellationToken ct)
+    public async Task<ResolvedScript> LoadAsync(string name, string? selector, string? expectedHash, Metadata? registryHeaders, CancellationToken ct)
     {
         if (!string.IsNullOrEmpty(expectedHash) && _byHash.TryGetValue(expectedHash.ToLowerInvariant(), out var cached) && cached.Name == name)
         {
@@ -98,7 +107,7 @@ public sealed class ScriptResolver(RegistryService.RegistryServiceClient? regist
         {
             response = await registry.LoadAsync(
                 new LoadRequest { Script = new ScriptRef { Name = name, VersionSelector = selector ?? "" }, ExpectedContentHash = expectedHash ?? "" },
-                deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct).ConfigureAwait(false);
+                registryHeaders ?? _ownHeaders, deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument or StatusCode.FailedPrecondition)
         {

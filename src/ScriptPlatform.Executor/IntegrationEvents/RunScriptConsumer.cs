@@ -99,7 +99,7 @@ public sealed partial class RunScriptConsumer(
         {
             try
             {
-                script = await resolver.LoadAsync(job.ScriptName, job.Version, job.ContentHash, context.CancellationToken).ConfigureAwait(false);
+                script = await resolver.LoadAsync(job.ScriptName, job.Version, job.ContentHash, registryHeaders: null, context.CancellationToken).ConfigureAwait(false);
             }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.InvalidArgument)
             {

@@ -1,6 +1,6 @@
 using Grpc.Core;
-using Grpc.Core.Interceptors;
-using ScriptPlatform.Registry.Domain;
+using ScriptPlatform.Contracts.Auth;
+using ScriptPlatform.ServiceDefaults.Grpc;
 
 namespace ScriptPlatform.Registry.Auth;
 
@@ -10,36 +10,13 @@ namespace ScriptPlatform.Registry.Auth;
 /// call without the metadata goes on as anonymous; which scope an rpc needs is decided by the rpc
 /// itself through <see cref="RegistryAuthorizer"/>, since for some it depends on the request.
 /// </summary>
-public sealed class ApiKeyInterceptor(ApiKeyStore keys) : Interceptor
+public sealed class ApiKeyInterceptor(ApiKeyStore keys) : BeforeHandlerInterceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    protected override async ValueTask BeforeAsync(object request, ServerCallContext context)
     {
-        await AuthenticateAsync(context);
-        return await continuation(request, context);
-    }
-
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        await continuation(request, responseStream, context);
-    }
-
-    private async Task AuthenticateAsync(ServerCallContext context)
-    {
-        var header = context.RequestHeaders.GetValue("authorization");
-        if (string.IsNullOrWhiteSpace(header))
+        if (BearerToken.Secret(context) is { } secret)
         {
-            return;
+            context.UserState[typeof(Caller)] = await keys.AuthenticateAsync(secret, context.CancellationToken);
         }
-
-        const string bearer = "Bearer ";
-        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) || string.IsNullOrWhiteSpace(header[bearer.Length..]))
-        {
-            throw RegistryErrors.Unauthenticated("the authorization metadata must be 'Bearer <secret>'");
-        }
-
-        context.UserState[typeof(Caller)] = await keys.AuthenticateAsync(header[bearer.Length..].Trim(), context.CancellationToken);
     }
 }

@@ -4,10 +4,12 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
+using ScriptPlatform.Contracts.Auth;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.Infrastructure;
+using ScriptPlatform.ServiceDefaults.Text;
 
 namespace ScriptPlatform.Registry.Auth;
 
@@ -48,13 +50,13 @@ public sealed partial class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvide
             insert.Parameters.AddWithValue("prefix", secret[..12]);
             insert.Parameters.AddWithValue("label", label);
             insert.Parameters.AddWithValue("owner", owner);
-            insert.Parameters.AddWithValue("scopes", scopes.Select(ScopeName).Distinct().ToArray());
+            insert.Parameters.AddWithValue("scopes", scopes.Select(Caller.ScopeName).Distinct().ToArray());
             insert.Parameters.AddWithValue("now", now);
             insert.Parameters.AddWithValue("expires", expires.HasValue ? expires.Value : DBNull.Value);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await Audit.WriteAsync(connection, transaction, actor, "key.create", id, new { owner, label, scopes = scopes.Select(ScopeName).ToArray() }, cancellationToken);
+        await Audit.WriteAsync(connection, transaction, actor, "key.create", id, new { owner, label, scopes = scopes.Select(Caller.ScopeName).ToArray() }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         var info = new ApiKeyInfo { Id = id, Prefix = secret[..12], Label = label, Owner = owner, CreatedAt = Timestamp.FromDateTimeOffset(now) };
         info.Scopes.AddRange(scopes.Distinct());
@@ -140,14 +142,6 @@ public sealed partial class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvide
         return new Caller(info.Owner, info.Id, info.Scopes.ToHashSet());
     }
 
-    public static string ScopeName(ApiKeyScope scope) => scope switch
-    {
-        ApiKeyScope.Read => "read",
-        ApiKeyScope.Publish => "publish",
-        ApiKeyScope.Admin => "admin",
-        _ => throw new ArgumentOutOfRangeException(nameof(scope)),
-    };
-
     private const string Columns = "id, prefix, label, owner, scopes, created_at, expires_at, revoked_at, last_used_at, secret_hash";
 
     /// <summary>last_used_at at most once a minute per key: a write on every read call would cost more than it tells.</summary>
@@ -177,7 +171,7 @@ public sealed partial class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvide
         };
         foreach (var scope in reader.GetFieldValue<string[]>(4))
         {
-            info.Scopes.Add(scope switch { "read" => ApiKeyScope.Read, "publish" => ApiKeyScope.Publish, "admin" => ApiKeyScope.Admin, _ => ApiKeyScope.Unspecified });
+            info.Scopes.Add(Caller.ParseScope(scope));
         }
 
         if (!reader.IsDBNull(6))

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.Registry.Domain;
+using ScriptPlatform.ServiceDefaults.Text;
 
 namespace ScriptPlatform.Registry.Checking;
 

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using ScriptPlatform.Sandbox.Metadata;
+using ScriptPlatform.ServiceDefaults.Text;
 using ProtoMetadata = ScriptPlatform.Contracts.Common.V1.ScriptMetadata;
 using ProtoParam = ScriptPlatform.Contracts.Common.V1.ParamSpec;
 

@@ -26,12 +26,9 @@ public static class RegistryExtensions
         var services = builder.Services;
         // Order matters: the schema exists before the index loads and before messages are consumed.
         builder.AddPostgresWithMigrations(PostgresConnectionName, typeof(Migrator).Assembly, Migrator.ResourcePrefix, Migrator.LockKey, TuneDataSource);
-        // Request text is checked before authentication, which is itself a database call.
-        builder.AddGrpcServerDefaults(PlatformServices.DefaultPort(PlatformServices.Registry)).AddServiceOptions<RegistryGrpcService>(o =>
-        {
-            o.Interceptors.Add<RequestTextInterceptor>();
-            o.Interceptors.Add<ApiKeyInterceptor>();
-        });
+        // Request text is checked (by the defaults' interceptor) before authentication, which is itself a database call.
+        builder.AddGrpcServerDefaults(PlatformServices.DefaultPort(PlatformServices.Registry))
+            .AddServiceOptions<RegistryGrpcService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
         services.AddSingleton(TimeProvider.System);
         services.Configure<RegistryAuthOptions>(configuration.GetSection(RegistryAuthOptions.Section));
         services.Configure<EmbeddingOptions>(configuration.GetSection(EmbeddingOptions.Section));

@@ -9,6 +9,7 @@ using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.Search;
 using ScriptPlatform.Registry.Versioning;
 using ScriptPlatform.ServiceDefaults.Grpc;
+using ScriptPlatform.ServiceDefaults.Text;
 using Duration = Google.Protobuf.WellKnownTypes.Duration;
 
 namespace ScriptPlatform.Registry.Grpc;
@@ -292,6 +293,13 @@ public sealed partial class RegistryGrpcService(ScriptStore store, SearchService
         auth.Require(context, ApiKeyScope.Read);
         Check(ScriptNames.Validate(request.Name));
         return await store.GetScriptAsync(request.Name, context.CancellationToken);
+    }
+
+    /// <summary>The key's own caller, for services that authenticate with the Registry's keys (ApiKeyInterceptor already refused an unknown, revoked or expired one).</summary>
+    public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context)
+    {
+        var caller = RegistryAuthorizer.Authenticated(context);
+        return Task.FromResult(new WhoAmIResponse { Owner = caller.Principal, KeyId = caller.KeyId ?? "", Scopes = { caller.Scopes.Order() } });
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using Dapper;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 using NpgsqlTypes;
+using ScriptPlatform.Contracts.Auth;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Contracts.Registry.V1;

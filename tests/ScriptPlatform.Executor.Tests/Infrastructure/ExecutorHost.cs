@@ -68,6 +68,9 @@ public sealed class ExecutorHost : IAsyncDisposable
             ["ScriptPlatform:Sandbox:Slots"] = "2",
             ["ScriptPlatform:Sandbox:BaseUid"] = NextBaseUid().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ScriptPlatform:Sandbox:KillGraceMilliseconds"] = "100",
+            // Most tests are about running, not keys: they run anonymously, as the AppHost's local platform
+            // allows. AuthTests turn this off and use real keys of a real Registry.
+            ["ScriptPlatform:Executor:AllowAnonymousRuns"] = "true",
             [ExecutorExtensions.RegistryAddressKey] = registry ? platform.Registry.Address : null,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

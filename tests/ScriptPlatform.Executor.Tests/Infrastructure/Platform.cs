@@ -21,7 +21,7 @@ public sealed class Platform : IAsyncLifetime
     /// <summary>The shared host: its own database and queue prefix, 2 slots.</summary>
     public ExecutorHost Shared => _shared ?? throw new InvalidOperationException("not started");
 
-    public Task<string> CreateDatabaseAsync() => _postgres.CreateDatabaseAsync("executor");
+    public Task<string> CreateDatabaseAsync(string prefix = "executor") => _postgres.CreateDatabaseAsync(prefix);
 
     public async ValueTask InitializeAsync()
     {

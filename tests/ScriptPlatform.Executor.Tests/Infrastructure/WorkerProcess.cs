@@ -37,6 +37,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         start.Environment["ScriptPlatform__Executor__Role"] = role;
         start.Environment["ScriptPlatform__Executor__WorkerId"] = workerId;
         start.Environment["ScriptPlatform__Executor__QueuePrefix"] = queuePrefix;
+        start.Environment["ScriptPlatform__Executor__AllowAnonymousRuns"] = "true"; // as ExecutorHost: these tests are about running, not keys
         start.Environment["ScriptPlatform__Sandbox__Slots"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment[ScriptPlatform.Executor.Extensions.ExecutorExtensions.RegistryAddressKey.Replace(":", "__", StringComparison.Ordinal)] = platform.Registry.Address;
         start.Environment["ScriptPlatform__Sandbox__BaseUid"] = ExecutorHost.NextBaseUid().ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -21,6 +21,23 @@ public sealed class AuthTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task WhoAmI_answers_the_owner_and_scopes_of_the_key_and_refuses_a_call_without_one()
+    {
+        await using var server = await RegistryServer.StartAsync(postgres);
+        var runner = await server.Client.CreateApiKeyAsync(new CreateApiKeyRequest { Owner = "rita", Label = "runs", Scopes = { ApiKeyScope.Run } }, server.Admin);
+
+        var who = await server.Client.WhoAmIAsync(new WhoAmIRequest(), RegistryServer.As(runner.Secret));
+        var anonymous = await Assert.ThrowsAsync<RpcException>(() => server.Client.WhoAmIAsync(new WhoAmIRequest()).ResponseAsync);
+
+        Assert.Equal(("rita", runner.Key.Id), (who.Owner, who.KeyId));
+        Assert.Equal([ApiKeyScope.Run], who.Scopes);
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        // The run scope is stored and listed like the others.
+        var listed = await server.Client.ListApiKeysAsync(new ListApiKeysRequest { Owner = "rita" }, server.Admin);
+        Assert.Equal([ApiKeyScope.Run], listed.Keys.Single().Scopes);
+    }
+
+    [Fact]
     public async Task An_unknown_key_is_unauthenticated()
     {
         await using var server = await RegistryServer.StartAsync(postgres);

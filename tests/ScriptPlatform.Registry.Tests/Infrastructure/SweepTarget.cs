@@ -6,8 +6,8 @@ using Grpc.Core;
 using Npgsql;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Registry.Tests.Grpc;
 using ScriptPlatform.Testing;
+using ScriptPlatform.Testing.BadInput;
 
 namespace ScriptPlatform.Registry.Tests.Infrastructure;
 
@@ -32,26 +32,22 @@ public sealed class SweepServers : IAsyncDisposable
 /// A fresh registry with one published script (linked to an agent) and a spare API key, the valid
 /// request each rpc is swept from, a descriptor-driven caller and a row count of every table.
 /// </summary>
-public sealed class SweepTarget : IAsyncDisposable
+public sealed class SweepTarget : ISweepTarget, IAsyncDisposable
 {
     public const string ScriptName = "math_addition_001";
     public const string Agent = "agent-1";
 
-    private static readonly byte[] Placeholder = System.Text.Encoding.UTF8.GetBytes(BadInputSweep.LoneSurrogatePlaceholder.ToString());
-    private static readonly byte[] LoneSurrogate = [0xED, 0xA0, 0x80];
-
     private readonly RegistryServer _server;
-    private readonly CallInvoker _invoker;
+    private readonly DescriptorCaller _caller;
     private readonly NpgsqlDataSource _database;
     private string _contentHash = "";
     private string _spareKeyId = "";
-    private string _countQuery = "";
     private int _cases;
 
     private SweepTarget(RegistryServer server)
     {
         _server = server;
-        _invoker = server.Channel.CreateCallInvoker();
+        _caller = new DescriptorCaller(server.Channel.CreateCallInvoker(), RegistryService.Descriptor);
         _database = NpgsqlDataSource.Create(server.ConnectionString);
     }
 
@@ -69,7 +65,11 @@ public sealed class SweepTarget : IAsyncDisposable
     /// field only. Publish and LinkAgentTool get a new script or agent each time: a replay of an earlier
     /// case would stop before the writes that a bad value has to reach.
     /// </summary>
-    public IMessage BaseRequest(string rpc) => rpc switch
+    public ServiceDescriptor Service => RegistryService.Descriptor;
+
+    public Task<IMessage> BaseRequestAsync(string rpc) => Task.FromResult(BaseRequest(rpc));
+
+    private IMessage BaseRequest(string rpc) => rpc switch
     {
         "Search" => new SearchRequest { Query = "add numbers", Category = "math", Tags = { "arithmetic" }, Limit = 10, Mode = SearchMode.Hybrid, AgentId = Agent },
         "Load" => new LoadRequest { Script = new ScriptRef { Name = ScriptName, VersionSelector = "^1.0" }, ExpectedContentHash = _contentHash },
@@ -92,34 +92,14 @@ public sealed class SweepTarget : IAsyncDisposable
     };
 
     /// <summary>Calls <paramref name="rpc"/> as the admin with a 5 s deadline; the status and message of its answer.</summary>
-    public async Task<(StatusCode Status, string Detail)> CallAsync(string rpc, IMessage request)
-    {
-        var options = _server.Admin.WithDeadline(DateTime.UtcNow.AddSeconds(5));
-        using var call = _invoker.AsyncUnaryCall(MethodFor(RegistryService.Descriptor.FindMethodByName(rpc)), null, options, request);
-        try
-        {
-            await call.ResponseAsync;
-            return (StatusCode.OK, "");
-        }
-        catch (RpcException e)
-        {
-            return (e.StatusCode, e.Status.Detail);
-        }
-    }
+    public Task<(StatusCode Status, string Detail)> CallAsync(string rpc, IMessage request) =>
+        _caller.CallAsync(rpc, request, _server.Admin.WithDeadline(DateTime.UtcNow.AddSeconds(5)));
 
     /// <summary>The number of rows of every table of the registry's database, by table name.</summary>
-    public async Task<SortedDictionary<string, long>> RowCountsAsync()
-    {
-        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        await using var command = _database.CreateCommand(_countQuery);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            counts[reader.GetString(0)] = reader.GetInt64(1);
-        }
+    public Task<SortedDictionary<string, long>> RowCountsAsync() => TableRowCounts.ReadAsync(_database);
 
-        return counts;
-    }
+    /// <summary>Nothing runs in the background here: the counts are settled at once.</summary>
+    public Task<SortedDictionary<string, long>> SettledRowCountsAsync() => RowCountsAsync();
 
     public async ValueTask DisposeAsync()
     {
@@ -135,19 +115,6 @@ public sealed class SweepTarget : IAsyncDisposable
         await _server.Client.LinkAgentToolAsync(new LinkAgentToolRequest { AgentId = Agent, ScriptName = ScriptName }, _server.Admin);
         var spare = new CreateApiKeyRequest { Owner = "spare", Label = "revoked by the sweep", Scopes = { ApiKeyScope.Read } };
         _spareKeyId = (await _server.Client.CreateApiKeyAsync(spare, _server.Admin)).Key.Id;
-        _countQuery = await CountQueryAsync();
-    }
-
-    // One statement counting every table outside the system schemas (the migration history included).
-    private async Task<string> CountQueryAsync()
-    {
-        await using var command = _database.CreateCommand(
-            """
-            SELECT string_agg(format('SELECT %L, count(*) FROM %I.%I', n.nspname || '.' || c.relname, n.nspname, c.relname), ' UNION ALL ')
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-            """);
-        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     private static PublishRequest SweptPublish(string name) => new()
@@ -163,23 +130,4 @@ public sealed class SweepTarget : IAsyncDisposable
         Source = SourceTier.Registry,
         AgentId = Agent,
     };
-
-    private static Method<IMessage, IMessage> MethodFor(MethodDescriptor method) => new(
-        MethodType.Unary,
-        RegistryService.Descriptor.FullName,
-        method.Name,
-        Marshallers.Create<IMessage>(Encode, _ => throw new NotSupportedException("the sweep only sends requests")),
-        Marshallers.Create<IMessage>(response => response.ToByteArray(), bytes => method.OutputType.Parser.ParseFrom(bytes)));
-
-    // The request's protobuf bytes, with the lone-surrogate placeholder turned into the bytes of U+D800.
-    private static byte[] Encode(IMessage request)
-    {
-        var bytes = request.ToByteArray();
-        for (var i = bytes.AsSpan().IndexOf(Placeholder); i >= 0; i = bytes.AsSpan().IndexOf(Placeholder))
-        {
-            LoneSurrogate.CopyTo(bytes, i);
-        }
-
-        return bytes;
-    }
 }

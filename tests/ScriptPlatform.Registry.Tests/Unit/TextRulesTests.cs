@@ -1,6 +1,7 @@
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Registry.Domain;
+using ScriptPlatform.ServiceDefaults.Text;
 
 namespace ScriptPlatform.Registry.Tests.Unit;
 

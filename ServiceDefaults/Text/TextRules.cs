@@ -4,10 +4,10 @@ using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 
-namespace ScriptPlatform.Registry.Domain;
+namespace ScriptPlatform.ServiceDefaults.Text;
 
 /// <summary>
-/// What every text the registry receives must be, whatever the field: no NUL (Postgres <c>text</c> and
+/// What every text a service receives must be, whatever the field: no NUL (Postgres <c>text</c> and
 /// <c>jsonb</c> cannot hold U+0000; it fails as SQLSTATE 22021 mid-transaction) and valid UTF-16 (an
 /// unpaired surrogate has no UTF-8 form, so Npgsql cannot encode it). Checked generically over a
 /// message's descriptor, so a field added to a request later is covered without anyone remembering to.

@@ -1,0 +1,23 @@
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+
+namespace ScriptPlatform.Testing.BadInput;
+
+/// <summary>A running service as the sweep drives it: the valid request each rpc is swept from, a caller, and its database's row counts.</summary>
+public interface ISweepTarget
+{
+    ServiceDescriptor Service { get; }
+
+    /// <summary>A request <paramref name="rpc"/> accepts, with every swept field set, so a case differs from success in one field only.</summary>
+    Task<IMessage> BaseRequestAsync(string rpc);
+
+    /// <summary>The status and message of <paramref name="rpc"/>'s answer (OK and "" when it succeeds).</summary>
+    Task<(StatusCode Status, string Detail)> CallAsync(string rpc, IMessage request);
+
+    /// <summary>Row counts before a case, once whatever earlier cases started in the background has settled.</summary>
+    Task<SortedDictionary<string, long>> SettledRowCountsAsync();
+
+    /// <summary>The number of rows of every table of the service's database.</summary>
+    Task<SortedDictionary<string, long>> RowCountsAsync();
+}
