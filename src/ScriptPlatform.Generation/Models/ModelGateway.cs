@@ -39,6 +39,8 @@ public sealed partial class ModelGateway(ILogger<ModelGateway> logger)
         return e switch
         {
             OperationCanceledException when ct.IsCancellationRequested => null,
+            // The SDK's retry policy gathers every failed attempt; the last one says how it ended.
+            AggregateException { InnerExceptions.Count: > 0 } all => Translate(role, model, all.InnerExceptions[^1], ct),
             OperationCanceledException or TimeoutException => new Status(StatusCode.DeadlineExceeded,
                 $"{what} did not answer within {model.TimeoutSeconds:0.#} s ({attempts} attempt(s)); try again, or raise its TimeoutSeconds"),
             ClientResultException { Status: 429 } => new Status(StatusCode.ResourceExhausted,
@@ -54,7 +56,8 @@ public sealed partial class ModelGateway(ILogger<ModelGateway> logger)
             HttpRequestException => new Status(StatusCode.Unavailable, $"{what} cannot be reached ({Shorten(e.Message)}); retry later"),
             JsonException or FormatException or InvalidOperationException or KeyNotFoundException or ArgumentException =>
                 new Status(StatusCode.Unavailable, $"{what} answered something that is not an OpenAI chat completion ({e.GetType().Name}: {Shorten(e.Message)})"),
-            _ => null,
+            // Whatever else the client throws is the endpoint's failure as far as the caller can tell.
+            _ => new Status(StatusCode.Unavailable, $"{what} failed ({e.GetType().Name}: {Shorten(e.Message)}); retry later"),
         };
     }
 
