@@ -23,7 +23,7 @@ public static partial class NameStems
     {
         var words = Words().Matches(description.ToLowerInvariant()).Select(m => m.Value).Where(w => !StopWords.Contains(w) && !char.IsDigit(w[0])).ToList();
         var chosenCategory = category ?? Slug(declaredCategory) ?? words.FirstOrDefault() ?? "general";
-        var fromWords = string.Join('_', words.Where(w => w != chosenCategory).Take(2));
+        var fromWords = string.Join('_', words.Where(w => w != chosenCategory).Take(1));
         var chosenTask = task ?? (fromWords.Length > 0 ? fromWords : "task");
         return (chosenCategory, chosenTask);
     }

@@ -11,7 +11,7 @@ public static partial class Summaries
     /// <summary>The first sentence of a text, whitespace collapsed, quotes and markdown stripped, at most <paramref name="maxWords"/> words.</summary>
     public static string OneSentence(string text, int maxWords = DefaultMaxWords)
     {
-        var words = Whitespace().Split(text.Trim().Trim('"', '\'', '`', '*', '#').Trim()).Where(w => w.Length > 0).ToList();
+        var words = Whitespace().Split(Unwrapped(text.Trim())).Where(w => w.Length > 0).ToList();
         var sentence = new List<string>();
         foreach (var word in words.Take(maxWords))
         {
@@ -33,6 +33,20 @@ public static partial class Summaries
             : !string.IsNullOrWhiteSpace(metadata.Docstring) ? metadata.Docstring
             : $"Python script {name ?? ""} without a description".Replace("  ", " ", StringComparison.Ordinal);
         return OneSentence(text, maxWords);
+    }
+
+    /// <summary>Without the quotes or markdown emphasis a model may wrap its whole answer in.</summary>
+    private static string Unwrapped(string text)
+    {
+        foreach (var wrapper in (string[])["\"", "'", "`", "**", "*"])
+        {
+            if (text.Length > 2 * wrapper.Length && text.StartsWith(wrapper, StringComparison.Ordinal) && text.EndsWith(wrapper, StringComparison.Ordinal))
+            {
+                return text[wrapper.Length..^wrapper.Length].Trim();
+            }
+        }
+
+        return text.TrimStart('#', ' ');
     }
 
     [GeneratedRegex(@"\s+")]
