@@ -10,6 +10,8 @@ using Microsoft.Extensions.Logging;
 using ScriptPlatform.Contracts.Generation.V1;
 using ScriptPlatform.Generation.Extensions;
 
+using ScriptPlatform.Testing;
+
 namespace ScriptPlatform.Generation.Tests.Infrastructure;
 
 /// <summary>The real Generation service (the same wiring as Program.cs) on a free loopback port, with its own sandbox uids.</summary>

@@ -28,7 +28,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 {
     /// <summary>Every resource of the app model (worker replicas share one name).</summary>
     public static readonly string[] Resources =
-        ["postgres-init", "postgres", "registry-db", "executor-db", "rabbitmq-epmd", "rabbitmq", "registry", "executor", "executor-worker"];
+        ["postgres-init", "postgres", "registry-db", "executor-db", "rabbitmq-epmd", "rabbitmq", "registry", "generation", "executor", "executor-worker"];
 
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"scriptplatform-apphost-{Guid.NewGuid():N}");
     private DistributedApplication? _app;
@@ -59,6 +59,7 @@ public sealed class PlatformFixture : IAsyncLifetime
                 $"--AppHost:DataDirectory={_dataDirectory}",
                 $"--AppHost:Services:{PlatformServices.Registry}:Port={FreePort()}",
                 $"--AppHost:Services:{PlatformServices.Executor}:Port={FreePort()}",
+                $"--AppHost:Services:{PlatformServices.Generation}:Port={FreePort()}",
                 $"--ASPNETCORE_URLS=http://127.0.0.1:{dashboard}",
                 $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlp}",
                 $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{resourceService}",
@@ -72,7 +73,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         using (var healthy = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             healthy.CancelAfter(TimeSpan.FromMinutes(5));
-            await Task.WhenAll(new[] { "postgres", "registry-db", "executor-db", "rabbitmq", "registry", "executor", "executor-worker" }
+            await Task.WhenAll(new[] { "postgres", "registry-db", "executor-db", "rabbitmq", "registry", "generation", "executor", "executor-worker" }
                 .Select(r => _app.ResourceNotifications.WaitForResourceHealthyAsync(r, healthy.Token)));
         }
 

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ScriptPlatform.Generation.Tests.Infrastructure;
+namespace ScriptPlatform.Testing;
 
 /// <summary>One scripted answer: a chat reply's text, or an HTTP status, or a raw body, after an optional delay.</summary>
 public sealed record ScriptedReply(string? Content = null, int Status = 200, string? RawBody = null, TimeSpan Delay = default, string? RetryAfter = null)
