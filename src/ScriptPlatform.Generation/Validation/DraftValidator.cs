@@ -47,11 +47,31 @@ public sealed partial class DraftValidator(StaticInspector inspector, ISandbox s
     {
         var findings = new List<Finding>();
         var metadata = ParseMetadata(code, findings, out var declared);
-        var report = await inspector.InspectAsync(code, declared, ct).ConfigureAwait(false);
+        // The smoke run starts beside the inspection rather than after it: a good draft, the common case, then costs
+        // the longer of the two instead of their sum. Its outcome only counts when the static checks pass.
+        var smokeFindings = new List<Finding>();
+        using var smokeCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var smokeRun = metadata is null || request.SkipSmokeRun ? null : SmokeRunAsync(code, metadata, request, smokeFindings, smokeCancel.Token);
+        StaticReport report;
+        try
+        {
+            report = await inspector.InspectAsync(code, declared, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await StopAsync(smokeRun, smokeCancel).ConfigureAwait(false);
+            throw;
+        }
+
         AddStaticFindings(report, findings);
-        var smoke = findings.Any(f => f.IsError) ? new SmokeOutcome(false, "not run: the draft failed the static checks")
-            : request.SkipSmokeRun ? new SmokeOutcome(false, "not run: validation was skipped on request")
-            : await SmokeRunAsync(code, report.Entry, metadata!, request, findings, ct).ConfigureAwait(false);
+        if (findings.Any(f => f.IsError))
+        {
+            await StopAsync(smokeRun, smokeCancel).ConfigureAwait(false);
+            return new DraftValidation(findings, report, metadata, new SmokeOutcome(false, "not run to the end: the draft failed the static checks"));
+        }
+
+        var smoke = smokeRun is null ? new SmokeOutcome(false, "not run: validation was skipped on request") : await smokeRun.ConfigureAwait(false);
+        findings.AddRange(smokeFindings);
         return new DraftValidation(findings, report, metadata, smoke);
     }
 
@@ -116,8 +136,26 @@ public sealed partial class DraftValidator(StaticInspector inspector, ISandbox s
         }
     }
 
-    private async Task<SmokeOutcome> SmokeRunAsync(
-        string code, string entry, ScriptMetadata metadata, ValidationRequest request, List<Finding> findings, CancellationToken ct)
+    /// <summary>Stops a smoke run whose outcome no longer counts, and waits for its sandbox to be torn down.</summary>
+    private static async Task StopAsync(Task<SmokeOutcome>? run, CancellationTokenSource cancel)
+    {
+        if (run is null)
+        {
+            return;
+        }
+
+        await cancel.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await run.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected: it was cancelled.
+        }
+    }
+
+    private async Task<SmokeOutcome> SmokeRunAsync(string code, ScriptMetadata metadata, ValidationRequest request, List<Finding> findings, CancellationToken ct)
     {
         if (metadata.Network && !sandboxOptions.Value.AllowNetwork)
         {
@@ -131,7 +169,7 @@ public sealed partial class DraftValidator(StaticInspector inspector, ISandbox s
             return new SmokeOutcome(false, $"not run: no example params, and the script requires {string.Join(", ", missing)} without defaults");
         }
 
-        var result = await sandbox.RunAsync(new SandboxJob(code + ShapeCheck(entry))
+        var result = await sandbox.RunAsync(new SandboxJob(code + ShapeCheck)
         {
             ScriptName = "draft",
             ParamsJson = paramsJson,
@@ -179,17 +217,17 @@ public sealed partial class DraftValidator(StaticInspector inspector, ISandbox s
     /// Appended to the draft for the smoke run only (after its last line, so tracebacks keep their line numbers): the
     /// harness accepts any return value, this insists on the platform's shape and hands the whole dict back as data.
     /// </summary>
-    private static string ShapeCheck(string entry) => $$"""
+    private const string ShapeCheck = """
 
 
-        def __scriptplatform_smoke(params, _entry={{entry}}):
+        def __scriptplatform_smoke(params, _entry=globals().get("execute") or globals().get("main")):
             result = _entry(params)
             if hasattr(result, "__await__"):
                 import asyncio
                 result = asyncio.run(result)
             if not isinstance(result, dict) or not {"status", "data", "metadata"} <= result.keys():
-                raise TypeError("{{entry}}(params) must return a dict with the keys status, data and metadata; it returned " + repr(result)[:200])
-            return {"status": "success", "data": result, "metadata": dict()}
+                raise TypeError("execute(params) must return a dict with the keys status, data and metadata; it returned " + repr(result)[:200])
+            return {"status": "success", "data": result, "metadata": {}}
 
 
         execute = __scriptplatform_smoke
