@@ -22,6 +22,13 @@ var registry = builder.AddProject<Projects.ScriptPlatform_Registry>(PlatformServ
     .WithBroker(rabbitmq)
     .WithQdrantWhenConfigured();
 
+// Stores nothing; drafts with the model given by the generation-drafting-* parameters, or scaffolds without one.
+builder.AddProject<Projects.ScriptPlatform_Generation>(PlatformServices.Generation)
+    .WithGrpcEndpoint(settings.ServicePort(PlatformServices.Generation))
+    .WithModelParametersWhenConfigured("drafting")
+    .WithModelParametersWhenConfigured("refining")
+    .WithModelParametersWhenConfigured("embeddings");
+
 var executorDb = postgres.AddDatabase("executor-db", "executor");
 builder.AddProject<Projects.ScriptPlatform_Executor>(PlatformServices.Executor)
     .WithGrpcEndpoint(settings.ServicePort(PlatformServices.Executor))

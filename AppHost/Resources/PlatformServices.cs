@@ -79,4 +79,27 @@ public static class PlatformWiring
             ? service
             : service.WithReference(builder.AddConnectionString("qdrant"));
     }
+
+    /// <summary>
+    /// A model role of the Generation service ("drafting", "refining", "embeddings") from the AppHost's parameters
+    /// <c>generation-ROLE-endpoint</c>, <c>-model</c> and the secret <c>-key</c> (<c>Parameters:generation-drafting-endpoint</c>
+    /// in configuration or user secrets). No endpoint: nothing is passed, and the service runs without that model
+    /// (no drafting model: Generate returns labelled scaffolds).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithModelParametersWhenConfigured(this IResourceBuilder<ProjectResource> service, string role)
+    {
+        var builder = service.ApplicationBuilder;
+        var prefix = $"generation-{role}";
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"Parameters:{prefix}-endpoint"]))
+        {
+            return service;
+        }
+
+        var section = $"ScriptPlatform__Generation__{char.ToUpperInvariant(role[0])}{role[1..]}__";
+        service.WithEnvironment(section + "Endpoint", builder.AddParameter($"{prefix}-endpoint"))
+            .WithEnvironment(section + "Model", builder.AddParameter($"{prefix}-model"));
+        return string.IsNullOrEmpty(builder.Configuration[$"Parameters:{prefix}-key"])
+            ? service
+            : service.WithEnvironment(section + "ApiKey", builder.AddParameter($"{prefix}-key", secret: true));
+    }
 }

@@ -28,7 +28,7 @@ public class PlatformFixture : IAsyncLifetime
 {
     /// <summary>The resources that serve (worker replicas share one name); the executable mode adds one-shot and helper processes.</summary>
     private static readonly string[] ServingResources =
-        ["postgres", "registry-db", "executor-db", "rabbitmq", "registry", "executor", "executor-worker"];
+        ["postgres", "registry-db", "executor-db", "rabbitmq", "registry", "generation", "executor", "executor-worker"];
 
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"scriptplatform-apphost-{Guid.NewGuid():N}");
     private DistributedApplication? _app;
@@ -67,6 +67,7 @@ public class PlatformFixture : IAsyncLifetime
                 $"--AppHost:DataDirectory={_dataDirectory}",
                 $"--AppHost:Services:{PlatformServices.Registry}:Port={FreePort()}",
                 $"--AppHost:Services:{PlatformServices.Executor}:Port={FreePort()}",
+                $"--AppHost:Services:{PlatformServices.Generation}:Port={FreePort()}",
                 $"--ASPNETCORE_URLS=http://127.0.0.1:{dashboard}",
                 $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlp}",
                 $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{resourceService}",

@@ -1,0 +1,103 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Grpc.Core;
+
+namespace ScriptPlatform.Generation.Grpc;
+
+/// <summary>The limits on what callers send, each refusal INVALID_ARGUMENT with what to change.</summary>
+public static partial class RequestRules
+{
+    /// <summary>Descriptions and instructions: a request, not a document.</summary>
+    public const int MaxTextBytes = 4 * 1024;
+
+    /// <summary>Existing script content (the Registry's limit).</summary>
+    public const int MaxContentBytes = 256 * 1024;
+
+    public const int MaxExampleParamsBytes = 64 * 1024;
+
+    public const int MaxEmbedTexts = 256;
+
+    public const int MaxEmbedTextBytes = 8 * 1024;
+
+    public const int MaxSummaryWords = 200;
+
+    public static string RequiredText(string value, string field, int maxBytes = MaxTextBytes)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw Invalid($"{field} is empty; say in a sentence what the script should do");
+        }
+
+        return BoundedText(value, field, maxBytes);
+    }
+
+    public static string BoundedText(string value, string field, int maxBytes)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(value);
+        if (bytes > maxBytes)
+        {
+            throw Invalid($"{field} is {bytes:N0} bytes; at most {maxBytes:N0} are allowed");
+        }
+
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            throw Invalid($"{field} contains a NUL character");
+        }
+
+        return value;
+    }
+
+    /// <summary>Null when empty; else a lower-case identifier (category "math", task "addition").</summary>
+    public static string? OptionalIdentifier(string value, string field, int maxLength)
+    {
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        if (value.Length > maxLength || !Identifier().IsMatch(value))
+        {
+            throw Invalid($"{field} '{Shown(value)}' must be lower-case ASCII letters, digits and '_', start with a letter, and be at most {maxLength} characters");
+        }
+
+        return value;
+    }
+
+    /// <summary>Null when empty; else the compact text of a JSON object.</summary>
+    public static string? OptionalJsonObject(string value, string field)
+    {
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        BoundedText(value, field, MaxExampleParamsBytes);
+        try
+        {
+            using var document = JsonDocument.Parse(value);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? document.RootElement.GetRawText()
+                : throw Invalid($"{field} must be a JSON object such as {{\"a\": 2, \"b\": 3}}, not a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}");
+        }
+        catch (JsonException e)
+        {
+            throw Invalid($"{field} is not valid JSON: {e.Message}");
+        }
+    }
+
+    public static int Repairs(int requested, int defaultRepairs, int cap) => requested switch
+    {
+        0 => defaultRepairs,
+        < 0 => throw Invalid("max_repairs must not be negative (0 means the service default)"),
+        _ when requested > cap => throw Invalid($"max_repairs is {requested}; at most {cap} repair attempts are allowed"),
+        _ => requested,
+    };
+
+    public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    private static string Shown(string value) => value.Length <= 40 ? value : value[..40] + "…";
+
+    [GeneratedRegex(@"^[a-z][a-z0-9_]*\z")]
+    private static partial Regex Identifier();
+}
