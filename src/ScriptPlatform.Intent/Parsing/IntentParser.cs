@@ -94,7 +94,7 @@ public static partial class IntentParser
     [GeneratedRegex(@"\b(?:for\s+(?:each|every|all)\s+(?:the\s+)?(?:rows?|lines?|records?|entries|entry|items?)|(?:each|every|per)\s+(?:rows?|lines?|records?|entry|item)|as\s+a\s+batch|in\s+batch|batch)\b", RegexOptions.CultureInvariant)]
     private static partial Regex BatchMarker();
 
-    [GeneratedRegex(@"(?:^|[\s,;]|\band\b)\s*(?:,\s*)?(?:and|then|also|plus|after that|afterwards|;)\s+(?:then\s+|also\s+|after that\s+)*(?<verb>generate|create|run|execute|update|modify|change|delete|remove|drop|publish|release|search|find|load|download|batch)\b(?<rest>.*)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?:\b(?:and|then|also|plus|afterwards|after that)\b|;)\s*(?:,\s*)?(?:(?:then|also|after that)\s+)*(?<verb>generate|create|run|execute|update|modify|change|delete|remove|drop|publish|release|search|find|load|download|batch)\b(?<rest>.*)$", RegexOptions.CultureInvariant)]
     private static partial Regex SecondCommand();
 
     [GeneratedRegex(@"\b(?:in\s+(?:the\s+)?)?category\s+(?<c>[a-z][a-z0-9]*)", RegexOptions.CultureInvariant)]
@@ -231,7 +231,8 @@ public static partial class IntentParser
             return Search(StripLeading(text, Openness), original);
         }
 
-        var name = FindName(text);
+        // Without a verb, only a word spelled like a script ("x.py", "math_addition_001") counts as a name.
+        var name = FindName(text, requireMarked: true);
         return name is null
             ? ParsedIntent.Clarify(WhatToDo)
             : ParsedIntent.Clarify($"What should I do with {name}? I can run, update, delete, load or explain it, or show its versions.",
@@ -311,7 +312,7 @@ public static partial class IntentParser
     private static ParsedIntent Search(string rest, string original)
     {
         var category = CategoryWord().Match(rest) is { Success: true } c ? c.Groups["c"].Value : null;
-        var scan = category is null ? rest : CategoryWord().Replace(rest, " ");
+        var scan = category is null ? rest : Spaces().Replace(CategoryWord().Replace(rest, " "), " ").Trim();
         var query = QueryOf(scan);
         if (query.Length == 0 && category is null)
         {
@@ -432,7 +433,7 @@ public static partial class IntentParser
     private static string? FindName(string text, bool requireMarked = false)
     {
         var tokens = text.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => t.Trim(',', ';', ':', '!', '?', '\'', '"', '(', ')', '`', '[', ']'))
+            .Select(t => t.Trim(',', ';', ':', '!', '?', '\'', '"', '(', ')', '`', '[', ']', '@'))
             .Where(t => t.Length > 0)
             .ToList();
         foreach (var token in tokens)
@@ -672,7 +673,7 @@ public static partial class IntentParser
     private static string DescriptionOf(string rest)
     {
         var description = Regex.Replace(rest,
-            @"^(?:(?:me|us|some|a|an|the|new|python|py|quick|simple|small)\s+)*(?:(?:code|script|program|function|tool)\s+)?(?:(?:for|to|that|which|who|:|-)\s+)?",
+            @"^(?:(?:me|us|some|a|an|the|new|python|py|quick|simple|small|code|script|program|function|tool|for|to|that|which|who|:|-)\s+)*",
             "", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
         return description.Trim();
     }
@@ -727,7 +728,7 @@ public static partial class IntentParser
         after = Regex.Replace(after, @"^[\s,:\-]*(?:(?:so that|so it|so|to|and make it|and|by|with|now|in order to|such that|:|-)\s+)?", "",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)).Trim();
         after = PoliteSuffix().Replace(after.ToLowerInvariant(), "") is var trimmed && trimmed.Length < after.Length ? after[..trimmed.Length] : after;
-        after = after.Trim().TrimEnd('.', '!');
+        after = after.Trim().TrimEnd('.', '!', '?');
         return after.Length == 0 ? null : after;
     }
 
