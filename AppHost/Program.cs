@@ -18,7 +18,7 @@ var registry = builder.AddProject<Projects.ScriptPlatform_Registry>(PlatformServ
     .WithQdrantWhenConfigured();
 
 var executorDb = postgres.AddDatabase("executor-db", "executor");
-builder.AddProject<Projects.ScriptPlatform_Executor>(PlatformServices.Executor)
+var executor = builder.AddProject<Projects.ScriptPlatform_Executor>(PlatformServices.Executor)
     .WithGrpcEndpoint(settings.ServicePort(PlatformServices.Executor))
     .WithEnvironment("ScriptPlatform__Executor__Role", "Api")
     .WithDatabase(executorDb)
@@ -33,5 +33,12 @@ builder.AddProject<Projects.ScriptPlatform_Executor>($"{PlatformServices.Executo
     .WithBroker(rabbitmq)
     .WithReference(registry).WaitFor(registry)
     .WithReplicas(settings.GetValue("Workers", 2));
+
+// Generation is not in the app model yet: reference it here (WithReference + WaitFor) when its project lands.
+builder.AddProject<Projects.ScriptPlatform_Intent>(PlatformServices.Intent)
+    .WithGrpcEndpoint(settings.ServicePort(PlatformServices.Intent))
+    .WithDatabase(postgres.AddDatabase("intent-db", "intent"))
+    .WithReference(registry).WaitFor(registry)
+    .WithReference(executor).WaitFor(executor);
 
 builder.Build().Run();

@@ -57,13 +57,21 @@ public sealed class PlatformClients(
         }
     }
 
-    /// <summary>"Did you mean" candidates for an unknown name: the Registry's best search hits for its words.</summary>
+    /// <summary>
+    /// "Did you mean" candidates for an unknown name: the Registry's best hits for any of the name's
+    /// words ("math_adition_009" asks for "math or adition"), numbers left out since they tell scripts apart.
+    /// </summary>
     public async Task<IReadOnlyList<string>> SuggestAsync(string name, int limit, CallerIdentity caller)
     {
-        var words = name.Replace('_', ' ').Trim();
+        var words = name.Split('_', StringSplitOptions.RemoveEmptyEntries).Where(w => !w.Any(char.IsDigit)).ToList();
+        if (words.Count == 0)
+        {
+            return [];
+        }
+
         try
         {
-            var hits = await registry.SearchAsync(new SearchRequest { Query = words, Limit = limit }, caller.Downstream());
+            var hits = await registry.SearchAsync(new SearchRequest { Query = string.Join(" or ", words), Limit = limit + 1 }, caller.Downstream());
             return [.. hits.Hits.Select(h => h.Script.Name).Where(n => n != name).Take(limit)];
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.PermissionDenied or StatusCode.Unauthenticated)
