@@ -18,15 +18,14 @@ using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Extensions;
 using ScriptPlatform.Testing;
 
-[assembly: AssemblyFixture(typeof(ScriptPlatform.Intent.Tests.Infrastructure.IntentPlatform))]
-
 namespace ScriptPlatform.Intent.Tests.Infrastructure;
 
 /// <summary>
 /// The real platform Intent talks to, started in-process the way their own suites start them: one
 /// Postgres and one RabbitMQ, the Registry (its own database, keys for alice, bob and a read-only
 /// carol), the Executor (API + worker, bubblewrap sandbox, reading scripts from that Registry), and a
-/// shared Intent host. Tests start more Intent hosts on the same database as other replicas.
+/// shared Intent host. Tests start more Intent hosts on the same database as other replicas. The
+/// Intent benchmark (bench/intent) starts the same platform through this class.
 /// </summary>
 public sealed class IntentPlatform : IAsyncLifetime
 {
