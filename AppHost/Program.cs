@@ -23,14 +23,14 @@ var registry = builder.AddProject<Projects.ScriptPlatform_Registry>(PlatformServ
     .WithQdrantWhenConfigured();
 
 // Stores nothing; drafts with the model given by the generation-drafting-* parameters, or scaffolds without one.
-builder.AddProject<Projects.ScriptPlatform_Generation>(PlatformServices.Generation)
+var generation = builder.AddProject<Projects.ScriptPlatform_Generation>(PlatformServices.Generation)
     .WithGrpcEndpoint(settings.ServicePort(PlatformServices.Generation))
     .WithModelParametersWhenConfigured("drafting")
     .WithModelParametersWhenConfigured("refining")
     .WithModelParametersWhenConfigured("embeddings");
 
 var executorDb = postgres.AddDatabase("executor-db", "executor");
-builder.AddProject<Projects.ScriptPlatform_Executor>(PlatformServices.Executor)
+var executor = builder.AddProject<Projects.ScriptPlatform_Executor>(PlatformServices.Executor)
     .WithGrpcEndpoint(settings.ServicePort(PlatformServices.Executor))
     .WithEnvironment("ScriptPlatform__Executor__Role", "Api")
     // Runs without a key on this local, loopback platform (as the dashboard's anonymous access); a key
@@ -48,5 +48,12 @@ builder.AddProject<Projects.ScriptPlatform_Executor>($"{PlatformServices.Executo
     .WithBroker(rabbitmq)
     .WithReference(registry).WaitFor(registry)
     .WithReplicas(settings.GetValue("Workers", 2));
+
+builder.AddProject<Projects.ScriptPlatform_Intent>(PlatformServices.Intent)
+    .WithGrpcEndpoint(settings.ServicePort(PlatformServices.Intent))
+    .WithDatabase(postgres.AddDatabase("intent-db", "intent"))
+    .WithReference(registry).WaitFor(registry)
+    .WithReference(executor).WaitFor(executor)
+    .WithReference(generation).WaitFor(generation);
 
 builder.Build().Run();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ScriptPlatform.Contracts.Costs;
 using ScriptPlatform.Sandbox.Metadata;
 
 namespace ScriptPlatform.Executor.Domain;
@@ -6,7 +7,7 @@ namespace ScriptPlatform.Executor.Domain;
 /// <summary>
 /// The cost of a run: the script's declared <c>cost_per_unit</c> × the count of <c>params[cost_unit]</c>
 /// (a list's length, an object's key count, a number's value, 1 for any other scalar, 0 when the key is
-/// absent or null; 1 unit when no <c>cost_unit</c> is declared), unless the script reports its own
+/// absent or null; 1 unit when no <c>cost_unit</c> is declared: <see cref="CostUnits"/>), unless the script reports its own
 /// cost as <c>metadata.cost</c> in its result.
 /// </summary>
 public static class CostModel
@@ -36,34 +37,6 @@ public static class CostModel
         return Estimate(metadata, paramsJson);
     }
 
-    /// <summary>How many units <c>params[costUnit]</c> counts for.</summary>
-    public static double Units(string? costUnit, string paramsJson)
-    {
-        if (string.IsNullOrEmpty(costUnit))
-        {
-            return 1;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(paramsJson);
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(costUnit, out var unit))
-            {
-                return 0;
-            }
-
-            return unit.ValueKind switch
-            {
-                JsonValueKind.Array => unit.GetArrayLength(),
-                JsonValueKind.Object => unit.EnumerateObject().Count(),
-                JsonValueKind.Number => Math.Max(0, unit.GetDouble()),
-                JsonValueKind.Null or JsonValueKind.Undefined => 0,
-                _ => 1,
-            };
-        }
-        catch (JsonException)
-        {
-            return 0;
-        }
-    }
+    /// <summary>How many units <c>params[costUnit]</c> counts for (the rule Intent's cards quote too).</summary>
+    public static double Units(string? costUnit, string paramsJson) => CostUnits.Count(costUnit, paramsJson);
 }
