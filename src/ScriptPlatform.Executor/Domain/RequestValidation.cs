@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
 using ScriptPlatform.Contracts.Common.V1;
+using ScriptPlatform.Runs;
 using ScriptPlatform.Sandbox;
 using ScriptPlatform.Sandbox.Limits;
 
@@ -80,6 +81,17 @@ public static partial class RequestValidation
         }
 
         return name;
+    }
+
+    /// <summary>A lower-case hex SHA-256, as the Registry and lockfiles write content hashes.</summary>
+    public static string ContentHash(string? hash, string what)
+    {
+        if (hash is not { Length: 64 } || !hash.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what} must be the lower-case hex SHA-256 of the script's content (64 characters)."));
+        }
+
+        return hash;
     }
 
     /// <summary>An optional UUID; empty gives null.</summary>
