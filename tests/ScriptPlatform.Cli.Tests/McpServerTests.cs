@@ -2,6 +2,7 @@ using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ScriptPlatform.Cli.Tests.Infrastructure;
+using ScriptPlatform.Testing;
 
 namespace ScriptPlatform.Cli.Tests;
 
@@ -21,7 +22,7 @@ public sealed class McpServerTests(PlatformFixture platform)
         {
             Name = "sp",
             Command = "dotnet",
-            Arguments = [Path.Combine(AppContext.BaseDirectory, "sp.dll"), "mcp"],
+            Arguments = [SpDll, "mcp"],
             WorkingDirectory = sp.Project,
             EnvironmentVariables = sp.Variables.ToDictionary(v => v.Key, v => (string?)v.Value),
         }), cancellationToken: ct);
@@ -62,6 +63,10 @@ public sealed class McpServerTests(PlatformFixture platform)
             Assert.Contains("platform_unreachable", Text(result));
         }
     }
+
+    /// <summary>The CLI's own build output (same configuration as this test): its deps file, not the test's, decides what it loads.</summary>
+    private static string SpDll =>
+        Path.Combine(RepositoryRoot.Path, "src", "ScriptPlatform.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name, "net10.0", "sp.dll");
 
     private static JsonElement Structured(CallToolResult result) =>
         result.StructuredContent is { } content ? JsonSerializer.SerializeToElement(content) : throw new InvalidOperationException("no structured content: " + Text(result));
