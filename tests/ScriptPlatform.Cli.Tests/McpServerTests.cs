@@ -66,7 +66,7 @@ public sealed class McpServerTests(PlatformFixture platform)
 
     /// <summary>The CLI's own build output (same configuration as this test): its deps file, not the test's, decides what it loads.</summary>
     private static string SpDll =>
-        Path.Combine(RepositoryRoot.Path, "src", "ScriptPlatform.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name, "net10.0", "sp.dll");
+        Path.Combine(RepositoryRoot.Path, "src", "ScriptPlatform.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "sp.dll");
 
     private static JsonElement Structured(CallToolResult result) =>
         result.StructuredContent is { } content ? JsonSerializer.SerializeToElement(content) : throw new InvalidOperationException("no structured content: " + Text(result));

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using ModelContextProtocol;
 using ModelContextProtocol.Server;
 using ScriptPlatform.Cli.Infrastructure;
@@ -11,7 +12,7 @@ namespace ScriptPlatform.Cli.Mcp;
 /// <summary>The JSON options of MCP results: the same snake_case shapes as <c>sp --json</c>.</summary>
 internal static class CliOutputJson
 {
-    public static JsonSerializerOptions Options { get; } = new(CliOutput.Json) { WriteIndented = false };
+    public static JsonSerializerOptions Options { get; } = new(CliOutput.Json) { WriteIndented = false, TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
 }
 
 /// <summary>
