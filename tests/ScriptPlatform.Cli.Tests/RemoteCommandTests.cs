@@ -59,6 +59,31 @@ public sealed class RemoteCommandTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task RecordRun_refuses_unfinished_or_malformed_runs_and_replays_an_id_without_change()
+    {
+        using var channel = GrpcChannel.ForAddress(platform.ExecutorAddress);
+        var client = new ExecutorService.ExecutorServiceClient(channel);
+        Execution Run(Contracts.Common.V1.ExecutionStatus status, string hash) => new()
+        {
+            Id = Guid.NewGuid().ToString(), ScriptName = "local_script", ContentHash = hash, ParamsJson = "{}", Status = status,
+        };
+
+        var running = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.RecordRunAsync(new RecordRunRequest { Execution = Run(Contracts.Common.V1.ExecutionStatus.Running, new string('a', 64)) }).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, running.StatusCode);
+        var badHash = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.RecordRunAsync(new RecordRunRequest { Execution = Run(Contracts.Common.V1.ExecutionStatus.Success, "xyz") }).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, badHash.StatusCode);
+
+        var run = Run(Contracts.Common.V1.ExecutionStatus.Success, new string('b', 64));
+        var first = await client.RecordRunAsync(new RecordRunRequest { Execution = run, Origin = "test" });
+        run.Status = Contracts.Common.V1.ExecutionStatus.Error;
+        var replay = await client.RecordRunAsync(new RecordRunRequest { Execution = run, Origin = "test" });
+        Assert.False(first.IdempotentReplay);
+        Assert.True(replay.IdempotentReplay);
+        Assert.Equal(Contracts.Common.V1.ExecutionStatus.Success, replay.Execution.Status);
+        Assert.Equal("external:test", replay.Execution.WorkerId);
+    }
+
+    [Fact]
     public async Task Search_marks_hits_from_the_project_user_and_registry_tiers()
     {
         var name = Unique("geo_distance");
