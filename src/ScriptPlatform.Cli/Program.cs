@@ -1,7 +1,4 @@
-using System.CommandLine;
-using ScriptPlatform.Cli.Commands;
+using ScriptPlatform.Cli;
+using ScriptPlatform.Cli.Infrastructure;
 
-var root = new RootCommand("sp: find, load, run and publish ScriptPlatform scripts.");
-root.Options.Add(CommonOptions.Json);
-root.Subcommands.Add(DoctorCommand.Create());
-return await root.Parse(args).InvokeAsync();
+return await SpApp.RunAsync(args, CliEnvironment.FromProcess());

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
 using ScriptPlatform.Contracts.Common.V1;
+using ScriptPlatform.Runs;
 using ScriptPlatform.Sandbox;
 using ScriptPlatform.Sandbox.Limits;
 using ScriptPlatform.ServiceDefaults.Text;
@@ -134,6 +135,12 @@ public static partial class RequestValidation
             : throw new RpcException(new Status(StatusCode.InvalidArgument,
                 $"{what} '{TextRules.Shown(hash)}' is not a SHA-256: give the 64 hexadecimal characters of the content hash (as a lockfile or the Registry's Load returns it)."));
     }
+
+    /// <summary>A required SHA-256 (an execution recorded elsewhere always names what ran).</summary>
+    public static string RequiredContentHash(string? hash, string what) =>
+        string.IsNullOrEmpty(hash)
+            ? throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what} is required: the 64 hexadecimal characters of the content's SHA-256."))
+            : ContentHash(hash, what);
 
     /// <summary>A required UUID.</summary>
     public static Guid RequiredId(string? id, string what) =>

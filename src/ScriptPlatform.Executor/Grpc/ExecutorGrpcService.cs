@@ -12,6 +12,7 @@ using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Executor.Auth;
 using ScriptPlatform.Executor.Domain;
 using ScriptPlatform.Executor.Infrastructure;
+using ScriptPlatform.Runs;
 using ScriptPlatform.Sandbox;
 using ScriptPlatform.ServiceDefaults.Grpc;
 
@@ -298,6 +299,43 @@ public sealed partial class ExecutorGrpcService(
         var response = new ListExecutionsResponse();
         response.Page = await ListPageAsync(filter, request.Page, response.Executions, context.CancellationToken).ConfigureAwait(false);
         return response;
+    }
+
+    /// <summary>Records a run that finished outside the Executor (a CLI's local run), so the log holds every run.</summary>
+    public override async Task<RecordRunResponse> RecordRun(RecordRunRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var run = request.Execution ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "Give the run to record in execution."));
+        var id = RequestValidation.RequiredId(run.Id, "execution.id");
+        var name = RequestValidation.ScriptName(run.ScriptName, "execution.script_name");
+        var version = RequestValidation.Text(run.Version, "execution.version", RequestValidation.MaxNameLength);
+        var hash = RequestValidation.RequiredContentHash(run.ContentHash, "execution.content_hash");
+        var paramsJson = RequestValidation.Params(run.ParamsJson, "execution.params_json");
+        var caller = RequestValidation.Text(run.Caller, "execution.caller", RequestValidation.MaxNameLength);
+        var origin = RequestValidation.Text(request.Origin, "origin", RequestValidation.MaxNameLength);
+        if (!StatusMapping.IsTerminal(run.Status) || !System.Enum.IsDefined(run.Status))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"execution.status {run.Status} is not a finished run's status; record a run once it has ended (SUCCESS, ERROR, TIMEOUT, KILLED, CANCELLED or INVALID)."));
+        }
+
+        var worker = "external:" + (origin.Length == 0 ? "unknown" : origin);
+        if (!await store.InsertRunningAsync(new NewExecution(id, name, version.Length == 0 ? null : version, hash, null, 0, paramsJson, caller), worker, ct)
+                .ConfigureAwait(false))
+        {
+            var existing = await store.GetAsync(id, ct).ConfigureAwait(false)
+                ?? throw new RpcException(new Status(StatusCode.Aborted, $"execution {id} vanished while being recorded; retry."));
+            return new RecordRunResponse { Execution = existing, IdempotentReplay = true };
+        }
+
+        var completion = new Completion(
+            run.Status, run.DataJson, run.MetadataJson, run.Error?.Type ?? "", run.Error?.Message ?? "", run.Error?.Traceback ?? "",
+            run.StdoutTail, run.StderrTail, run.OutputTruncated, run.Duration?.ToTimeSpan().TotalMilliseconds ?? 0,
+            double.IsFinite(run.CostUsd) && run.CostUsd >= 0 ? run.CostUsd : 0, Math.Max(0, run.RowsProcessed), run.ExitCode, run.KillReason, run.ExitReason);
+        var recorded = await store.CompleteAsync(id, completion, worker, CancellationToken.None).ConfigureAwait(false)
+            ?? await store.GetAsync(id, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.Aborted, $"execution {id} vanished while being recorded; retry."));
+        return new RecordRunResponse { Execution = recorded };
     }
 
     /// <summary>

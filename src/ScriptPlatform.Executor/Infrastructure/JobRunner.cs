@@ -5,6 +5,7 @@ using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Contracts.Messages;
 using ScriptPlatform.Executor.Domain;
+using ScriptPlatform.Runs;
 using ScriptPlatform.Sandbox;
 using ScriptPlatform.Sandbox.Limits;
 

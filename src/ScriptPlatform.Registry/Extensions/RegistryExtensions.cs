@@ -43,6 +43,10 @@ public static class RegistryExtensions
         services.AddSingleton<RegistryAuthorizer>();
         services.AddSingleton<RegistryGrpcService>();
 
+        // After the migrations' hosted service (registered above): the key table exists when it runs.
+        services.Configure<DevelopmentKeyOptions>(configuration.GetSection(DevelopmentKeyOptions.Section));
+        services.AddHostedService<DevelopmentKeyProvisioner>();
+
         services.AddSingleton<VectorIndexSynchronizer>();
         services.AddHostedService(sp => sp.GetRequiredService<VectorIndexSynchronizer>());
 

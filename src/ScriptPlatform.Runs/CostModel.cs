@@ -2,7 +2,7 @@ using System.Text.Json;
 using ScriptPlatform.Contracts.Costs;
 using ScriptPlatform.Sandbox.Metadata;
 
-namespace ScriptPlatform.Executor.Domain;
+namespace ScriptPlatform.Runs;
 
 /// <summary>
 /// The cost of a run: the script's declared <c>cost_per_unit</c> × the count of <c>params[cost_unit]</c>

@@ -2,7 +2,7 @@ using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Sandbox;
 using ProtoKillReason = ScriptPlatform.Contracts.Executor.V1.KillReason;
 
-namespace ScriptPlatform.Executor.Domain;
+namespace ScriptPlatform.Runs;
 
 /// <summary>Sandbox outcomes → the execution log's statuses and kill reasons.</summary>
 public static class StatusMapping
