@@ -1,6 +1,7 @@
 using MassTransit;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.AI;
 using Npgsql;
+using ScriptPlatform.Embeddings;
 using ScriptPlatform.Contracts.Grpc;
 using ScriptPlatform.Persistence;
 using ScriptPlatform.Registry.Auth;
@@ -9,7 +10,6 @@ using ScriptPlatform.Registry.Grpc;
 using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.IntegrationEvents;
 using ScriptPlatform.Registry.Search;
-using ScriptPlatform.Registry.Search.Embeddings;
 using ScriptPlatform.ServiceDefaults.Grpc;
 
 namespace ScriptPlatform.Registry.Extensions;
@@ -19,6 +19,7 @@ public static class RegistryExtensions
 {
     public const string PostgresConnectionName = "postgres";
     public const string RabbitMqConnectionName = "rabbitmq";
+    public const string EmbeddingsSection = "ScriptPlatform:Registry:Embeddings";
 
     public static WebApplicationBuilder AddRegistry(this WebApplicationBuilder builder)
     {
@@ -34,11 +35,13 @@ public static class RegistryExtensions
         });
         services.AddSingleton(TimeProvider.System);
         services.Configure<RegistryAuthOptions>(configuration.GetSection(RegistryAuthOptions.Section));
-        services.Configure<EmbeddingOptions>(configuration.GetSection(EmbeddingOptions.Section));
         services.Configure<ScriptCheckerOptions>(configuration.GetSection(ScriptCheckerOptions.Section));
         services.AddSingleton<IScriptChecker, PythonScriptChecker>();
-        services.AddSingleton(sp => CreateEmbeddingProvider(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value));
-        services.AddSingleton<IVectorIndex>(sp => new InMemoryVectorIndex(sp.GetRequiredService<IEmbeddingProvider>().Dimensions));
+        // all-MiniLM-L6-v2 in process unless an OpenAI-compatible endpoint is configured.
+        services.AddEmbeddings(configuration.GetSection(EmbeddingsSection));
+        // Start-up only: an endpoint without configured dimensions is asked once.
+        services.AddSingleton(sp => sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().DescribeAsync().GetAwaiter().GetResult());
+        services.AddSingleton<IVectorIndex>(sp => new InMemoryVectorIndex(sp.GetRequiredService<EmbeddingModelInfo>().Dimensions));
         services.AddSingleton<SemanticIndex>();
         services.AddSingleton<ScriptStore>();
         services.AddSingleton<SearchService>();
@@ -97,10 +100,4 @@ public static class RegistryExtensions
             csb.AutoPrepareMinUsages = 2;
         }
     }
-
-    public static IEmbeddingProvider CreateEmbeddingProvider(EmbeddingOptions options) =>
-        string.IsNullOrWhiteSpace(options.Endpoint)
-            ? new OfflineEmbedder(options.OfflineHashedDimensions)
-            // Start-up only: the dimension probe needs one call when no dimension is configured.
-            : OpenAiEmbeddingProvider.CreateAsync(options).GetAwaiter().GetResult();
 }

@@ -9,7 +9,6 @@ using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.IntegrationEvents;
 using ScriptPlatform.Registry.Search;
-using ScriptPlatform.Registry.Search.Embeddings;
 using ScriptPlatform.Registry.Versioning;
 
 namespace ScriptPlatform.Registry.Infrastructure;
@@ -55,8 +54,8 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
         // the final text differs (when fields fall back to the stored ones).
         var description = cmd.Description ?? cmd.Parsed.Description ?? "";
         var summary = cmd.Summary ?? MetadataMapping.DeriveSummary(cmd.Parsed);
-        var guessText = SemanticIndex.TextOf(description, summary);
-        var vector = await semantic.Provider.EmbedOneAsync(guessText, cancellationToken);
+        var guessText = SemanticIndex.TextOf(cmd.Name, description, summary);
+        var vector = await semantic.EmbedQueryAsync(guessText, cancellationToken);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
@@ -82,10 +81,10 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
         }
 
         var tags = cmd.Tags.Count > 0 ? cmd.Tags.ToArray() : existing?.Tags ?? [];
-        var finalText = SemanticIndex.TextOf(description, summary);
+        var finalText = SemanticIndex.TextOf(cmd.Name, description, summary);
         if (finalText != guessText)
         {
-            vector = await semantic.Provider.EmbedOneAsync(finalText, cancellationToken);
+            vector = await semantic.EmbedQueryAsync(finalText, cancellationToken);
         }
 
         long scriptId;
@@ -164,7 +163,7 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
             INSERT INTO script_embeddings (script_id, model, vector) VALUES (@scriptId, @model, @vector)
             ON CONFLICT (script_id) DO UPDATE SET model = excluded.model, vector = excluded.vector, revision = nextval('embedding_revision');
             """,
-            new { scriptId, version = cmd.Version.Text, hash = cmd.ContentHash, model = semantic.Provider.ModelId, vector }, tx);
+            new { scriptId, version = cmd.Version.Text, hash = cmd.ContentHash, model = semantic.ModelId, vector }, tx);
 
         if (ScriptNames.TryParseGenerated(cmd.Name, out var prefix, out var number))
         {

@@ -23,9 +23,6 @@ public interface IVectorIndex
 
     /// <summary>Approximate bytes held by the index.</summary>
     long MemoryBytes { get; }
-
-    /// <summary>How many indexed vectors are non-zero in <paramref name="dimension"/> (for IDF weighting of queries).</summary>
-    int DocumentFrequency(int dimension);
 }
 
 /// <summary>Filters an index can apply while it scans (others are applied when hits are hydrated).</summary>

@@ -24,7 +24,6 @@ public sealed class InMemoryVectorIndex : IVectorIndex
     private long[] _ids;
     private int[] _categories;
     private bool[] _deprecated;
-    private readonly int[] _nonZero;
     private int _used;
 
     public InMemoryVectorIndex(int dimensions, int initialCapacity = 1024)
@@ -37,7 +36,6 @@ public sealed class InMemoryVectorIndex : IVectorIndex
         _ids = new long[initialCapacity];
         _categories = new int[initialCapacity];
         _deprecated = new bool[initialCapacity];
-        _nonZero = new int[dimensions];
     }
 
     public int Dimensions { get; }
@@ -82,10 +80,6 @@ public sealed class InMemoryVectorIndex : IVectorIndex
                 EnsureCapacity(slot + 1);
                 _slots[scriptId] = slot;
             }
-            else
-            {
-                CountNonZero(slot, -1);
-            }
 
             quantised.CopyTo(_data.AsSpan((int)((long)slot * Stride), Stride));
             _scales[slot] = scale;
@@ -97,7 +91,6 @@ public sealed class InMemoryVectorIndex : IVectorIndex
             }
 
             _categories[slot] = categoryId;
-            CountNonZero(slot, +1);
         }
         finally
         {
@@ -112,7 +105,6 @@ public sealed class InMemoryVectorIndex : IVectorIndex
         {
             if (_slots.Remove(scriptId, out var slot))
             {
-                CountNonZero(slot, -1);
                 _scales[slot] = 0;
                 _ids[slot] = 0;
                 _categories[slot] = -1;
@@ -181,31 +173,6 @@ public sealed class InMemoryVectorIndex : IVectorIndex
         finally
         {
             _lock.ExitReadLock();
-        }
-    }
-
-    public int DocumentFrequency(int dimension)
-    {
-        _lock.EnterReadLock();
-        try
-        {
-            return dimension >= 0 && dimension < Dimensions ? _nonZero[dimension] : 0;
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
-
-    private void CountNonZero(int slot, int delta)
-    {
-        var row = _data.AsSpan((int)((long)slot * Stride), Dimensions);
-        for (var i = 0; i < row.Length; i++)
-        {
-            if (row[i] != 0)
-            {
-                _nonZero[i] += delta;
-            }
         }
     }
 

@@ -3,7 +3,6 @@ using Npgsql;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Registry.Infrastructure;
-using ScriptPlatform.Registry.Search.Embeddings;
 
 namespace ScriptPlatform.Registry.Search;
 

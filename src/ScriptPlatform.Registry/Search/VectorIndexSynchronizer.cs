@@ -30,7 +30,7 @@ public sealed partial class VectorIndexSynchronizer(NpgsqlDataSource dataSource,
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         }
 
-        LogLoaded(logger, loaded, semantic.Provider.ModelId, semantic.Index.MemoryBytes / (1024 * 1024));
+        LogLoaded(logger, loaded, semantic.ModelId, semantic.Index.MemoryBytes / (1024 * 1024));
         _poll = Task.Run(() => PollAsync(_stopping.Token), CancellationToken.None);
     }
 
@@ -56,7 +56,7 @@ public sealed partial class VectorIndexSynchronizer(NpgsqlDataSource dataSource,
             WHERE e.revision > @since AND e.model = @model ORDER BY e.revision
             """, connection);
         command.Parameters.AddWithValue("since", since);
-        command.Parameters.AddWithValue("model", semantic.Provider.ModelId);
+        command.Parameters.AddWithValue("model", semantic.ModelId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var count = 0;
         while (await reader.ReadAsync(cancellationToken))
@@ -81,18 +81,18 @@ public sealed partial class VectorIndexSynchronizer(NpgsqlDataSource dataSource,
         while (true)
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            var rows = (await connection.QueryAsync<(long Id, string Description, string Summary)>(
+            var rows = (await connection.QueryAsync<(long Id, string Name, string Description, string Summary)>(
                 """
-                SELECT s.id, s.description, s.summary FROM scripts s
+                SELECT s.id, s.name, s.description, s.summary FROM scripts s
                 LEFT JOIN script_embeddings e ON e.script_id = s.id AND e.model = @model
                 WHERE e.script_id IS NULL ORDER BY s.id LIMIT @batch
-                """, new { model = semantic.Provider.ModelId, batch })).ToList();
+                """, new { model = semantic.ModelId, batch })).ToList();
             if (rows.Count == 0)
             {
                 break;
             }
 
-            var vectors = await semantic.Provider.EmbedAsync(rows.Select(r => SemanticIndex.TextOf(r.Description, r.Summary)).ToList(), cancellationToken);
+            var vectors = await semantic.EmbedManyAsync(rows.Select(r => SemanticIndex.TextOf(r.Name, r.Description, r.Summary)).ToList(), cancellationToken);
             await using var tx = await connection.BeginTransactionAsync(cancellationToken);
             for (var i = 0; i < rows.Count; i++)
             {
@@ -100,7 +100,7 @@ public sealed partial class VectorIndexSynchronizer(NpgsqlDataSource dataSource,
                     """
                     INSERT INTO script_embeddings (script_id, model, vector) VALUES (@id, @model, @vector)
                     ON CONFLICT (script_id) DO UPDATE SET model = excluded.model, vector = excluded.vector, revision = nextval('embedding_revision')
-                    """, new { id = rows[i].Id, model = semantic.Provider.ModelId, vector = vectors[i] }, tx);
+                    """, new { id = rows[i].Id, model = semantic.ModelId, vector = vectors[i] }, tx);
             }
 
             await tx.CommitAsync(cancellationToken);
@@ -109,7 +109,7 @@ public sealed partial class VectorIndexSynchronizer(NpgsqlDataSource dataSource,
 
         if (total > 0)
         {
-            LogBackfilled(logger, total, semantic.Provider.ModelId);
+            LogBackfilled(logger, total, semantic.ModelId);
         }
     }
 
