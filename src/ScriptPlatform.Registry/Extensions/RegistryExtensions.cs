@@ -19,7 +19,9 @@ public static class RegistryExtensions
 {
     public const string PostgresConnectionName = "postgres";
     public const string RabbitMqConnectionName = "rabbitmq";
+    public const string QdrantConnectionName = "qdrant";
     public const string EmbeddingsSection = "ScriptPlatform:Registry:Embeddings";
+    public const string QdrantSection = "ScriptPlatform:Registry:Qdrant";
 
     public static WebApplicationBuilder AddRegistry(this WebApplicationBuilder builder)
     {
@@ -41,7 +43,7 @@ public static class RegistryExtensions
         services.AddEmbeddings(configuration.GetSection(EmbeddingsSection));
         // Start-up only: an endpoint without configured dimensions is asked once.
         services.AddSingleton(sp => sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().DescribeAsync().GetAwaiter().GetResult());
-        services.AddSingleton<IVectorIndex>(sp => new InMemoryVectorIndex(sp.GetRequiredService<EmbeddingModelInfo>().Dimensions));
+        services.AddVectorStore(configuration);
         services.AddSingleton<SemanticIndex>();
         services.AddSingleton<ScriptStore>();
         services.AddSingleton<SearchService>();
@@ -49,8 +51,10 @@ public static class RegistryExtensions
         services.AddSingleton<RegistryAuthorizer>();
         services.AddSingleton<RegistryGrpcService>();
 
-        services.AddSingleton<VectorIndexSynchronizer>();
-        services.AddHostedService(sp => sp.GetRequiredService<VectorIndexSynchronizer>());
+        services.AddSingleton<VectorStoreSynchronizer>();
+        services.AddHostedService(sp => sp.GetRequiredService<VectorStoreSynchronizer>());
+        // Readiness (and gRPC health) include the vector store: Qdrant down means not ready.
+        services.AddHealthChecks().AddCheck<VectorStoreSynchronizer>("vector-store");
 
         var rabbitMq = configuration.GetConnectionString(RabbitMqConnectionName);
         if (string.IsNullOrEmpty(rabbitMq))
@@ -74,6 +78,21 @@ public static class RegistryExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>Qdrant when <c>ConnectionStrings__qdrant</c> is set, else the in-process index.</summary>
+    private static void AddVectorStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        var qdrant = configuration.GetConnectionString(QdrantConnectionName);
+        if (string.IsNullOrWhiteSpace(qdrant))
+        {
+            services.AddSingleton<IVectorStore>(sp => new InMemoryVectorIndex(sp.GetRequiredService<EmbeddingModelInfo>().Dimensions));
+            return;
+        }
+
+        var collection = configuration[$"{QdrantSection}:Collection"] is { Length: > 0 } c ? c : "registry_scripts";
+        var timeout = TimeSpan.FromSeconds(configuration.GetValue($"{QdrantSection}:TimeoutSeconds", 5.0));
+        services.AddSingleton<IVectorStore>(sp => QdrantVectorStore.Create(qdrant, collection, sp.GetRequiredService<EmbeddingModelInfo>().Dimensions, timeout));
     }
 
     public static WebApplication MapRegistry(this WebApplication app)

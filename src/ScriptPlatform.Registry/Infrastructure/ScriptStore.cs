@@ -15,10 +15,10 @@ namespace ScriptPlatform.Registry.Infrastructure;
 
 /// <summary>
 /// The registry's writes and reads over Postgres. Every write runs in one transaction (rows, audit
-/// entry, counters, embedding) so a failure leaves nothing behind; the in-memory vector index and
+/// entry, counters, embedding) so a failure leaves nothing behind; the vector store and
 /// the broker are told only after the commit.
 /// </summary>
-public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex semantic, IRegistryEvents events, TimeProvider time)
+public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex semantic, VectorStoreSynchronizer vectors, IRegistryEvents events, TimeProvider time)
 {
     static ScriptStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -183,11 +183,15 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
             new { version = cmd.Version.Text, hash = cmd.ContentHash, source = cmd.Source.ToString(), created, agent = cmd.AgentId }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
 
-        semantic.Index.Upsert(scriptId, vector, category, existing?.Deprecated ?? false);
+        await vectors.RefreshAsync(scriptId, cancellationToken);
         await events.PublishedAsync(new ScriptPublished(cmd.Name, cmd.Version.Text, cmd.ContentHash, category, existing?.Owner ?? caller.Principal, created,
             caller.Principal, time.GetUtcNow()), cancellationToken);
         return new PublishResponse { Version = version.ToInfo(cmd.Name), CreatedScript = created, Metadata = cmd.Metadata };
     }
+
+    /// <summary>The agents filter reads the vector store's payload: a change of a script's agents re-projects its point.</summary>
+    private static Task BumpVectorRevisionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long scriptId) =>
+        connection.ExecuteAsync("UPDATE script_embeddings SET revision = nextval('embedding_revision') WHERE script_id = @scriptId", new { scriptId }, tx);
 
     private static string Bump(SemVersion v) => v.IsPrerelease ? $"{v.Major}.{v.Minor}.{v.Patch}" : $"{v.Major}.{v.Minor}.{v.Patch + 1}";
 
@@ -339,7 +343,11 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
         switch (mode)
         {
             case RemoveMode.Deprecate:
-                await connection.ExecuteAsync("UPDATE scripts SET deprecated = true, deprecation_reason = @reason, updated_at = now() WHERE id = @id", new { id = script.Id, reason }, tx);
+                await connection.ExecuteAsync(
+                    """
+                    UPDATE scripts SET deprecated = true, deprecation_reason = @reason, updated_at = now() WHERE id = @id;
+                    UPDATE script_embeddings SET revision = nextval('embedding_revision') WHERE script_id = @id;
+                    """, new { id = script.Id, reason }, tx);
                 response.LatestVersion = script.LatestVersion ?? "";
                 break;
 
@@ -389,17 +397,15 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
                 throw RegistryErrors.InvalidArgument("mode must be DEPRECATE, DELETE_VERSION or DELETE_SCRIPT");
         }
 
-        await Audit.WriteAsync(connection, tx, caller.Principal, "script.remove", name, new { mode = mode.ToString(), version = version?.Text, reason }, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-
         if (scriptDeleted)
         {
-            semantic.Index.Remove(script.Id);
+            // Other replicas and a shared vector store follow deletions through tombstones.
+            await connection.ExecuteAsync("INSERT INTO vector_tombstones (script_id) VALUES (@id)", new { id = script.Id }, tx);
         }
-        else if (mode == RemoveMode.Deprecate)
-        {
-            semantic.Index.SetDeprecated(script.Id, true);
-        }
+
+        await Audit.WriteAsync(connection, tx, caller.Principal, "script.remove", name, new { mode = mode.ToString(), version = version?.Text, reason }, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        await vectors.RefreshAsync(script.Id, cancellationToken);
 
         await events.RemovedAsync(new ScriptRemoved(name, mode == RemoveMode.DeleteVersion ? version?.Text : null, mode == RemoveMode.Deprecate,
             reason, caller.Principal, time.GetUtcNow()), cancellationToken);
@@ -537,12 +543,18 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
             new { agentId, id = script.Id, selector, by = caller.Principal }, tx);
         if (inserted > 0)
         {
+            await BumpVectorRevisionAsync(connection, tx, script.Id);
             await Audit.WriteAsync(connection, tx, caller.Principal, "agent.link", name, new { agentId, selector }, cancellationToken);
         }
 
         var tool = await connection.QuerySingleAsync<AgentToolRow>(
             "SELECT agent_id, version_selector, linked_at, linked_by FROM agent_tools WHERE agent_id = @agentId AND script_id = @id", new { agentId, id = script.Id }, tx);
         await tx.CommitAsync(cancellationToken);
+        if (inserted > 0)
+        {
+            await vectors.RefreshAsync(script.Id, cancellationToken);
+        }
+
         return new LinkAgentToolResponse { Tool = tool.ToProto(script), AlreadyLinked = inserted == 0 };
     }
 
@@ -554,10 +566,15 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
         var removed = await connection.ExecuteAsync("DELETE FROM agent_tools WHERE agent_id = @agentId AND script_id = @id", new { agentId, id = script.Id }, tx);
         if (removed > 0)
         {
+            await BumpVectorRevisionAsync(connection, tx, script.Id);
             await Audit.WriteAsync(connection, tx, caller.Principal, "agent.unlink", name, new { agentId }, cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);
+        if (removed > 0)
+        {
+            await vectors.RefreshAsync(script.Id, cancellationToken);
+        }
         return new UnlinkAgentToolResponse { Removed = removed > 0 };
     }
 

@@ -3,8 +3,8 @@ using ScriptPlatform.Embeddings;
 
 namespace ScriptPlatform.Registry.Search;
 
-/// <summary>The embedding generator and the vector index together: what the store calls on writes and search calls on reads.</summary>
-public sealed class SemanticIndex(IEmbeddingGenerator<string, Embedding<float>> generator, EmbeddingModelInfo model, IVectorIndex index)
+/// <summary>The embedding generator and the vector store together: what the store calls on writes and search calls on reads.</summary>
+public sealed class SemanticIndex(IEmbeddingGenerator<string, Embedding<float>> generator, EmbeddingModelInfo model, IVectorStore store)
 {
     /// <summary>
     /// Names what a stored vector was made from; part of <see cref="ModelId"/>, so changing the
@@ -14,7 +14,7 @@ public sealed class SemanticIndex(IEmbeddingGenerator<string, Embedding<float>> 
 
     public IEmbeddingGenerator<string, Embedding<float>> Generator { get; } = generator;
 
-    public IVectorIndex Index { get; } = index;
+    public IVectorStore Store { get; } = store;
 
     public int Dimensions => model.Dimensions;
 
@@ -27,7 +27,7 @@ public sealed class SemanticIndex(IEmbeddingGenerator<string, Embedding<float>> 
     /// </summary>
     public static string TextOf(string name, string description, string summary)
     {
-        var words = System.Text.RegularExpressions.Regex.Replace(name, "_[0-9]+$", "").Replace('_', ' ').Trim();
+        var words = System.Text.RegularExpressions.Regex.Replace(name, "_[0-9]+\\z", "").Replace('_', ' ').Trim();
         return string.Join(". ", new[] { words, description.Trim().TrimEnd('.'), summary.Trim() }.Where(p => p.Length > 0));
     }
 
