@@ -11,7 +11,8 @@ using ScriptPlatform.Registry.Bench;
 using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.Extensions;
 using ScriptPlatform.Registry.Infrastructure;
-using ScriptPlatform.Registry.Search.Embeddings;
+using ScriptPlatform.Embeddings;
+using ScriptPlatform.Registry.Search;
 
 // Usage: ScriptPlatform.Registry.Bench --registry PATH/ScriptPlatform.Registry.dll [--scripts 100000] [--durable]
 var registryDll = Arg("--registry") ?? "";
@@ -20,63 +21,6 @@ var durable = args.Contains("--durable");
 var verbose = args.Contains("--verbose");
 var total = Stopwatch.StartNew();
 var inv = CultureInfo.InvariantCulture;
-
-if (args.Contains("--offline-eval"))
-{
-    // The embedder alone, in process: the labelled set, then hidden among the synthetic scripts.
-    var set = LabeledScript.Load(Path.Combine(AppContext.BaseDirectory, "labeled.json"));
-    var embedder = new OfflineEmbedder(int.Parse(Arg("--hashed") ?? "256", CultureInfo.InvariantCulture));
-    var repeat = int.Parse(Arg("--desc-repeat") ?? "1", CultureInfo.InvariantCulture);
-    string Text(string d, string s) => ScriptPlatform.Registry.Search.SemanticIndex.TextOf(string.Join(". ", Enumerable.Repeat(d, repeat)), s);
-    var docs = set.Select(l => (l.Name, V: embedder.Embed(Text(l.Description, l.Summary)))).ToList();
-    foreach (var distractors in new[] { 0, int.Parse(Arg("--distractors") ?? "0", CultureInfo.InvariantCulture) }.Distinct())
-    {
-        var all = docs.Concat(SyntheticScripts.Generate(distractors).Select(s => (s.Name, V: embedder.Embed(Text(s.Description, s.Summary))))).ToArray();
-        var tally = new QualityTally();
-        var idfMode = Arg("--idf") ?? "none";
-        var hashed = embedder.IdfDimensions.From;
-        var df = new double[embedder.Dimensions];
-        foreach (var d in all)
-        {
-            for (var k = hashed; k < df.Length; k++)
-            {
-                df[k] += d.V[k] != 0 ? 1 : 0;
-            }
-        }
-
-        for (var index = 0; index < set.Count; index++)
-        {
-            var l = set[index];
-            foreach (var q in l.Queries)
-            {
-                var qv = embedder.Embed(q);
-                if (idfMode != "none")
-                {
-                    for (var k = hashed; k < qv.Length; k++)
-                    {
-                        var w = Math.Log((all.Length + 1) / (df[k] + 1)) + 1; qv[k] *= (float)(idfMode == "idf2" ? w * w : idfMode == "sqrt" ? Math.Sqrt(w) : w);
-                    }
-
-                    EmbeddingProviderExtensions.Normalize(qv);
-                }
-
-                var ranked = all.Select(d => (d.Name, Sim: d.V.Zip(qv, (a, b) => a * b).Sum())).OrderByDescending(x => x.Sim).Take(10).Select(x => x.Name).ToList();
-                var rank = ranked.IndexOf(l.Name) + 1;
-                tally.Add(index, rank);
-                if (verbose && rank is < 1 or > 5 && distractors == 0)
-                {
-                    Console.WriteLine($"  miss '{q}' -> {l.Name} (rank {rank}); got {string.Join(", ", ranked.Take(3))}");
-                }
-            }
-        }
-
-        var r = tally.Result();
-        Console.WriteLine(string.Format(inv, "offline embedder {0}, {1:N0} distractors: dev Recall@5 {2:F3} MRR@10 {3:F3}; held-out {4:F3} / {5:F3}; all {6:F3} / {7:F3}",
-            embedder.ModelId, distractors, r.Dev.Recall, r.Dev.Mrr, r.HeldOut.Recall, r.HeldOut.Mrr, r.Recall, r.Mrr));
-    }
-
-    return 0;
-}
 
 Console.WriteLine($"registry bench: {scale:N0} scripts, Postgres {(durable ? "durable (fsync on)" : "fsync off (test settings)")}, {Environment.ProcessorCount} cores");
 await using var infra = await LocalInfrastructure.StartAsync(new LocalInfrastructureOptions { PostgresOptions = new LocalPostgresOptions { FastUnsafe = !durable } });
@@ -124,7 +68,7 @@ for (var i = 0; i < seedVectors.Length; i++)
     scanIndex.Upsert(i + 1, seedVectors[i], "c", false);
 }
 
-var scanQueries = labeled.SelectMany(l => l.Queries).Select(q => new OfflineEmbedder(256).Embed(q)).ToArray();
+var scanQueries = await (await Semantic()).EmbedManyAsync(labeled.SelectMany(l => l.Queries).ToList(), CancellationToken.None);
 var scan = await Measure(500, i =>
 {
     scanIndex.Search(scanQueries[i % scanQueries.Length], 50, ScriptPlatform.Registry.Search.VectorFilter.None);
@@ -214,7 +158,7 @@ var rssEnd = scaleRegistry.RssMiB();
 
 // ---- Report ------------------------------------------------------------------------------------------
 Console.WriteLine();
-Console.WriteLine($"## Search quality: {labeled.Count} labelled scripts, {labeled.Sum(l => l.Queries.Length)} paraphrased queries (offline embedder)");
+Console.WriteLine($"## Search quality: {labeled.Count} labelled scripts, {labeled.Sum(l => l.Queries.Length)} paraphrased queries (all-MiniLM-L6-v2)");
 Console.WriteLine();
 Console.WriteLine("| mode | Recall@5 | MRR@10 | Recall@5 among 100k | MRR@10 among 100k |");
 Console.WriteLine("|---|---|---|---|---|");
@@ -237,7 +181,7 @@ Console.WriteLine("|---|---|---|---|---|");
 Console.WriteLine(string.Format(inv, "| gRPC floor: Help(topic) round trip | {0:F2} ms | {1:F2} ms | | baseline |", floor.P50, floor.P99));
 Console.WriteLine(string.Format(inv, "| hybrid search top-10 over gRPC | {0:F2} ms | {1:F2} ms | p50 <= 5, p99 <= 25: {2} | {3:F1}x floor |", hybrid.P50, hybrid.P99, hybrid.P50 <= 5 && hybrid.P99 <= 25 ? "met" : "NOT met", hybrid.P50 / floor.P50));
 Console.WriteLine(string.Format(inv, "| full-text only search | {0:F2} ms | {1:F2} ms | | {2:F1}x floor |", fullText.P50, fullText.P99, fullText.P50 / floor.P50));
-Console.WriteLine(string.Format(inv, "| vector scan alone, in process ({0:N0} x {1} dims int8, {2:F0} MiB) | {3:F2} ms | {4:F2} ms | | |", scale, new OfflineEmbedder(256).Dimensions, scanMiB, scan.P50, scan.P99));
+Console.WriteLine(string.Format(inv, "| vector scan alone, in process ({0:N0} x {1} dims int8, {2:F0} MiB) | {3:F2} ms | {4:F2} ms | | |", scale, MiniLmEmbeddingGenerator.Dimensions, scanMiB, scan.P50, scan.P99));
 Console.WriteLine(string.Format(inv, "| semantic only search | {0:F2} ms | {1:F2} ms | | {2:F1}x floor |", semantic.P50, semantic.P99, semantic.P50 / floor.P50));
 Console.WriteLine(string.Format(inv, "| load latest by name over gRPC | {0:F2} ms | {1:F2} ms | p50 <= 2: {2} | {3:F1}x floor |", load.P50, load.P99, load.P50 <= 2 ? "met" : "NOT met", load.P50 / floor.P50));
 Console.WriteLine(string.Format(inv, "| same load as one direct SQL query | {0:F2} ms | {1:F2} ms | | SQL baseline; gRPC path {2:F1}x |", loadSql.P50, loadSql.P99, load.P50 / loadSql.P50));
@@ -255,6 +199,9 @@ string? Arg(string name)
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
+
+static async Task<SemanticIndex> Semantic() =>
+    new(MiniLmEmbeddingGenerator.Shared, await MiniLmEmbeddingGenerator.Shared.DescribeAsync(), new InMemoryVectorIndex(MiniLmEmbeddingGenerator.Dimensions));
 
 static CallOptions Auth(string secret) => new(headers: new Metadata { { "authorization", "Bearer " + secret } });
 
@@ -390,10 +337,12 @@ static async Task<string> CreateAdminKey(string dll, string connectionString)
 
 static async Task<float[][]> SeedAsync(NpgsqlDataSource dataSource, int count)
 {
-    var embedder = new OfflineEmbedder(256);
+    var semantic = await Semantic();
     var scripts = SyntheticScripts.Generate(count).ToArray();
-    var vectors = new float[scripts.Length][];
-    Parallel.For(0, scripts.Length, i => vectors[i] = embedder.Embed(ScriptPlatform.Registry.Search.SemanticIndex.TextOf(scripts[i].Description, scripts[i].Summary)));
+    // The model in this process, in batches, as the registry's start-up backfill would do it.
+    var embedWatch = Stopwatch.StartNew();
+    var vectors = await semantic.EmbedManyAsync(scripts.Select(s => SemanticIndex.TextOf(s.Name, s.Description, s.Summary)).ToList(), CancellationToken.None);
+    Console.WriteLine($"embedded {scripts.Length:N0} synthetic scripts in {embedWatch.Elapsed.TotalSeconds:F1} s ({scripts.Length / embedWatch.Elapsed.TotalSeconds:F0}/s)");
     await using var connection = await dataSource.OpenConnectionAsync();
     await using (var copy = await connection.BeginBinaryImportAsync(
         "COPY scripts (id, name, category, description, summary, tags, tags_text, owner, latest_version, latest_content_hash) FROM STDIN (FORMAT BINARY)"))
@@ -449,7 +398,7 @@ static async Task<float[][]> SeedAsync(NpgsqlDataSource dataSource, int count)
         {
             await copy.StartRowAsync();
             await copy.WriteAsync((long)(i + 1), NpgsqlDbType.Bigint);
-            await copy.WriteAsync(embedder.ModelId, NpgsqlDbType.Text);
+            await copy.WriteAsync(semantic.ModelId, NpgsqlDbType.Text);
             await copy.WriteAsync(vectors[i], NpgsqlDbType.Array | NpgsqlDbType.Real);
         }
 

@@ -1,6 +1,7 @@
 using MassTransit;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.AI;
 using Npgsql;
+using ScriptPlatform.Embeddings;
 using ScriptPlatform.Contracts.Grpc;
 using ScriptPlatform.Persistence;
 using ScriptPlatform.Registry.Auth;
@@ -9,7 +10,6 @@ using ScriptPlatform.Registry.Grpc;
 using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Registry.IntegrationEvents;
 using ScriptPlatform.Registry.Search;
-using ScriptPlatform.Registry.Search.Embeddings;
 using ScriptPlatform.ServiceDefaults.Grpc;
 
 namespace ScriptPlatform.Registry.Extensions;
@@ -19,6 +19,9 @@ public static class RegistryExtensions
 {
     public const string PostgresConnectionName = "postgres";
     public const string RabbitMqConnectionName = "rabbitmq";
+    public const string QdrantConnectionName = "qdrant";
+    public const string EmbeddingsSection = "ScriptPlatform:Registry:Embeddings";
+    public const string QdrantSection = "ScriptPlatform:Registry:Qdrant";
 
     public static WebApplicationBuilder AddRegistry(this WebApplicationBuilder builder)
     {
@@ -31,11 +34,13 @@ public static class RegistryExtensions
             .AddServiceOptions<RegistryGrpcService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
         services.AddSingleton(TimeProvider.System);
         services.Configure<RegistryAuthOptions>(configuration.GetSection(RegistryAuthOptions.Section));
-        services.Configure<EmbeddingOptions>(configuration.GetSection(EmbeddingOptions.Section));
         services.Configure<ScriptCheckerOptions>(configuration.GetSection(ScriptCheckerOptions.Section));
         services.AddSingleton<IScriptChecker, PythonScriptChecker>();
-        services.AddSingleton(sp => CreateEmbeddingProvider(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value));
-        services.AddSingleton<IVectorIndex>(sp => new InMemoryVectorIndex(sp.GetRequiredService<IEmbeddingProvider>().Dimensions));
+        // all-MiniLM-L6-v2 in process unless an OpenAI-compatible endpoint is configured.
+        services.AddEmbeddings(configuration.GetSection(EmbeddingsSection));
+        // Start-up only: an endpoint without configured dimensions is asked once.
+        services.AddSingleton(sp => sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().DescribeAsync().GetAwaiter().GetResult());
+        services.AddVectorStore(configuration);
         services.AddSingleton<SemanticIndex>();
         services.AddSingleton<ScriptStore>();
         services.AddSingleton<SearchService>();
@@ -47,8 +52,10 @@ public static class RegistryExtensions
         services.Configure<DevelopmentKeyOptions>(configuration.GetSection(DevelopmentKeyOptions.Section));
         services.AddHostedService<DevelopmentKeyProvisioner>();
 
-        services.AddSingleton<VectorIndexSynchronizer>();
-        services.AddHostedService(sp => sp.GetRequiredService<VectorIndexSynchronizer>());
+        services.AddSingleton<VectorStoreSynchronizer>();
+        services.AddHostedService(sp => sp.GetRequiredService<VectorStoreSynchronizer>());
+        // Readiness (and gRPC health) include the vector store: Qdrant down means not ready.
+        services.AddHealthChecks().AddCheck<VectorStoreSynchronizer>("vector-store");
 
         var rabbitMq = configuration.GetConnectionString(RabbitMqConnectionName);
         if (string.IsNullOrEmpty(rabbitMq))
@@ -72,6 +79,21 @@ public static class RegistryExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>Qdrant when <c>ConnectionStrings__qdrant</c> is set, else the in-process index.</summary>
+    private static void AddVectorStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        var qdrant = configuration.GetConnectionString(QdrantConnectionName);
+        if (string.IsNullOrWhiteSpace(qdrant))
+        {
+            services.AddSingleton<IVectorStore>(sp => new InMemoryVectorIndex(sp.GetRequiredService<EmbeddingModelInfo>().Dimensions));
+            return;
+        }
+
+        var collection = configuration[$"{QdrantSection}:Collection"] is { Length: > 0 } c ? c : "registry_scripts";
+        var timeout = TimeSpan.FromSeconds(configuration.GetValue($"{QdrantSection}:TimeoutSeconds", 5.0));
+        services.AddSingleton<IVectorStore>(sp => QdrantVectorStore.Create(qdrant, collection, sp.GetRequiredService<EmbeddingModelInfo>().Dimensions, timeout));
     }
 
     public static WebApplication MapRegistry(this WebApplication app)
@@ -98,10 +120,4 @@ public static class RegistryExtensions
             csb.AutoPrepareMinUsages = 2;
         }
     }
-
-    public static IEmbeddingProvider CreateEmbeddingProvider(EmbeddingOptions options) =>
-        string.IsNullOrWhiteSpace(options.Endpoint)
-            ? new OfflineEmbedder(options.OfflineHashedDimensions)
-            // Start-up only: the dimension probe needs one call when no dimension is configured.
-            : OpenAiEmbeddingProvider.CreateAsync(options).GetAwaiter().GetResult();
 }

@@ -10,17 +10,16 @@ using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.IntegrationEvents;
 using ScriptPlatform.Registry.Search;
-using ScriptPlatform.Registry.Search.Embeddings;
 using ScriptPlatform.Registry.Versioning;
 
 namespace ScriptPlatform.Registry.Infrastructure;
 
 /// <summary>
 /// The registry's writes and reads over Postgres. Every write runs in one transaction (rows, audit
-/// entry, counters, embedding) so a failure leaves nothing behind; the in-memory vector index and
+/// entry, counters, embedding) so a failure leaves nothing behind; the vector store and
 /// the broker are told only after the commit.
 /// </summary>
-public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex semantic, IRegistryEvents events, TimeProvider time)
+public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex semantic, VectorStoreSynchronizer vectors, IRegistryEvents events, TimeProvider time)
 {
     static ScriptStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -56,8 +55,8 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
         // the final text differs (when fields fall back to the stored ones).
         var description = cmd.Description ?? cmd.Parsed.Description ?? "";
         var summary = cmd.Summary ?? MetadataMapping.DeriveSummary(cmd.Parsed);
-        var guessText = SemanticIndex.TextOf(description, summary);
-        var vector = await semantic.Provider.EmbedOneAsync(guessText, cancellationToken);
+        var guessText = SemanticIndex.TextOf(cmd.Name, description, summary);
+        var vector = await semantic.EmbedQueryAsync(guessText, cancellationToken);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
@@ -83,10 +82,10 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
         }
 
         var tags = cmd.Tags.Count > 0 ? cmd.Tags.ToArray() : existing?.Tags ?? [];
-        var finalText = SemanticIndex.TextOf(description, summary);
+        var finalText = SemanticIndex.TextOf(cmd.Name, description, summary);
         if (finalText != guessText)
         {
-            vector = await semantic.Provider.EmbedOneAsync(finalText, cancellationToken);
+            vector = await semantic.EmbedQueryAsync(finalText, cancellationToken);
         }
 
         long scriptId;
@@ -165,7 +164,7 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
             INSERT INTO script_embeddings (script_id, model, vector) VALUES (@scriptId, @model, @vector)
             ON CONFLICT (script_id) DO UPDATE SET model = excluded.model, vector = excluded.vector, revision = nextval('embedding_revision');
             """,
-            new { scriptId, version = cmd.Version.Text, hash = cmd.ContentHash, model = semantic.Provider.ModelId, vector }, tx);
+            new { scriptId, version = cmd.Version.Text, hash = cmd.ContentHash, model = semantic.ModelId, vector }, tx);
 
         if (ScriptNames.TryParseGenerated(cmd.Name, out var prefix, out var number))
         {
@@ -185,11 +184,15 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
             new { version = cmd.Version.Text, hash = cmd.ContentHash, source = cmd.Source.ToString(), created, agent = cmd.AgentId }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
 
-        semantic.Index.Upsert(scriptId, vector, category, existing?.Deprecated ?? false);
+        await vectors.RefreshAsync(scriptId, cancellationToken);
         await events.PublishedAsync(new ScriptPublished(cmd.Name, cmd.Version.Text, cmd.ContentHash, category, existing?.Owner ?? caller.Principal, created,
             caller.Principal, time.GetUtcNow()), cancellationToken);
         return new PublishResponse { Version = version.ToInfo(cmd.Name), CreatedScript = created, Metadata = cmd.Metadata };
     }
+
+    /// <summary>The agents filter reads the vector store's payload: a change of a script's agents re-projects its point.</summary>
+    private static Task BumpVectorRevisionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long scriptId) =>
+        connection.ExecuteAsync("UPDATE script_embeddings SET revision = nextval('embedding_revision') WHERE script_id = @scriptId", new { scriptId }, tx);
 
     private static string Bump(SemVersion v) => v.IsPrerelease ? $"{v.Major}.{v.Minor}.{v.Patch}" : $"{v.Major}.{v.Minor}.{v.Patch + 1}";
 
@@ -341,7 +344,11 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
         switch (mode)
         {
             case RemoveMode.Deprecate:
-                await connection.ExecuteAsync("UPDATE scripts SET deprecated = true, deprecation_reason = @reason, updated_at = now() WHERE id = @id", new { id = script.Id, reason }, tx);
+                await connection.ExecuteAsync(
+                    """
+                    UPDATE scripts SET deprecated = true, deprecation_reason = @reason, updated_at = now() WHERE id = @id;
+                    UPDATE script_embeddings SET revision = nextval('embedding_revision') WHERE script_id = @id;
+                    """, new { id = script.Id, reason }, tx);
                 response.LatestVersion = script.LatestVersion ?? "";
                 break;
 
@@ -391,17 +398,15 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
                 throw RegistryErrors.InvalidArgument("mode must be DEPRECATE, DELETE_VERSION or DELETE_SCRIPT");
         }
 
-        await Audit.WriteAsync(connection, tx, caller.Principal, "script.remove", name, new { mode = mode.ToString(), version = version?.Text, reason }, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-
         if (scriptDeleted)
         {
-            semantic.Index.Remove(script.Id);
+            // Other replicas and a shared vector store follow deletions through tombstones.
+            await connection.ExecuteAsync("INSERT INTO vector_tombstones (script_id) VALUES (@id)", new { id = script.Id }, tx);
         }
-        else if (mode == RemoveMode.Deprecate)
-        {
-            semantic.Index.SetDeprecated(script.Id, true);
-        }
+
+        await Audit.WriteAsync(connection, tx, caller.Principal, "script.remove", name, new { mode = mode.ToString(), version = version?.Text, reason }, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        await vectors.RefreshAsync(script.Id, cancellationToken);
 
         await events.RemovedAsync(new ScriptRemoved(name, mode == RemoveMode.DeleteVersion ? version?.Text : null, mode == RemoveMode.Deprecate,
             reason, caller.Principal, time.GetUtcNow()), cancellationToken);
@@ -539,12 +544,18 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
             new { agentId, id = script.Id, selector, by = caller.Principal }, tx);
         if (inserted > 0)
         {
+            await BumpVectorRevisionAsync(connection, tx, script.Id);
             await Audit.WriteAsync(connection, tx, caller.Principal, "agent.link", name, new { agentId, selector }, cancellationToken);
         }
 
         var tool = await connection.QuerySingleAsync<AgentToolRow>(
             "SELECT agent_id, version_selector, linked_at, linked_by FROM agent_tools WHERE agent_id = @agentId AND script_id = @id", new { agentId, id = script.Id }, tx);
         await tx.CommitAsync(cancellationToken);
+        if (inserted > 0)
+        {
+            await vectors.RefreshAsync(script.Id, cancellationToken);
+        }
+
         return new LinkAgentToolResponse { Tool = tool.ToProto(script), AlreadyLinked = inserted == 0 };
     }
 
@@ -556,10 +567,15 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
         var removed = await connection.ExecuteAsync("DELETE FROM agent_tools WHERE agent_id = @agentId AND script_id = @id", new { agentId, id = script.Id }, tx);
         if (removed > 0)
         {
+            await BumpVectorRevisionAsync(connection, tx, script.Id);
             await Audit.WriteAsync(connection, tx, caller.Principal, "agent.unlink", name, new { agentId }, cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);
+        if (removed > 0)
+        {
+            await vectors.RefreshAsync(script.Id, cancellationToken);
+        }
         return new UnlinkAgentToolResponse { Removed = removed > 0 };
     }
 

@@ -11,7 +11,7 @@ namespace ScriptPlatform.Registry.Search;
 /// milliseconds; the ranking error of 8-bit quantisation is far below the gap between relevant and
 /// irrelevant scripts. Large scans are split across cores.
 /// </summary>
-public sealed class InMemoryVectorIndex : IVectorIndex
+public sealed class InMemoryVectorIndex : IVectorStore
 {
     private const int ParallelThreshold = 20_000;
 
@@ -24,7 +24,8 @@ public sealed class InMemoryVectorIndex : IVectorIndex
     private long[] _ids;
     private int[] _categories;
     private bool[] _deprecated;
-    private readonly int[] _nonZero;
+    private string[][] _tags;
+    private string[][] _agents;
     private int _used;
 
     public InMemoryVectorIndex(int dimensions, int initialCapacity = 1024)
@@ -37,10 +38,15 @@ public sealed class InMemoryVectorIndex : IVectorIndex
         _ids = new long[initialCapacity];
         _categories = new int[initialCapacity];
         _deprecated = new bool[initialCapacity];
-        _nonZero = new int[dimensions];
+        _tags = new string[initialCapacity][];
+        _agents = new string[initialCapacity][];
     }
 
     public int Dimensions { get; }
+
+    public string Name => "in-process";
+
+    public bool IsInProcess => true;
 
     private int Stride { get; }
 
@@ -60,9 +66,47 @@ public sealed class InMemoryVectorIndex : IVectorIndex
         }
     }
 
-    public long MemoryBytes => _data.LongLength + (_scales.Length * 4L) + (_ids.Length * 8L) + (_categories.Length * 4L) + _deprecated.Length + (_slots.Count * 24L);
+    public long MemoryBytes => _data.LongLength + (_scales.Length * 4L) + (_ids.Length * 8L) + (_categories.Length * 4L) + _deprecated.Length + (_slots.Count * 40L);
 
-    public void Upsert(long scriptId, ReadOnlySpan<float> vector, string category, bool deprecated)
+    public Task EnsureCreatedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task UpsertAsync(IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken)
+    {
+        foreach (var p in points)
+        {
+            Upsert(p.ScriptId, p.Vector, p.Category, p.Deprecated, p.Tags, p.Agents);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(IReadOnlyList<long> scriptIds, CancellationToken cancellationToken)
+    {
+        foreach (var id in scriptIds)
+        {
+            Remove(id);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, VectorFilter filter, CancellationToken cancellationToken) =>
+        Task.FromResult(Search(query, k, filter));
+
+    public Task<IReadOnlyCollection<long>> ListIdsAsync(CancellationToken cancellationToken)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return Task.FromResult<IReadOnlyCollection<long>>(_slots.Keys.ToArray());
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    public void Upsert(long scriptId, ReadOnlySpan<float> vector, string category, bool deprecated, IReadOnlyList<string>? tags = null, IReadOnlyList<string>? agents = null)
     {
         if (vector.Length != Dimensions)
         {
@@ -82,22 +126,19 @@ public sealed class InMemoryVectorIndex : IVectorIndex
                 EnsureCapacity(slot + 1);
                 _slots[scriptId] = slot;
             }
-            else
-            {
-                CountNonZero(slot, -1);
-            }
 
             quantised.CopyTo(_data.AsSpan((int)((long)slot * Stride), Stride));
             _scales[slot] = scale;
             _ids[slot] = scriptId;
             _deprecated[slot] = deprecated;
+            _tags[slot] = tags is { Count: > 0 } ? [.. tags] : [];
+            _agents[slot] = agents is { Count: > 0 } ? [.. agents] : [];
             if (!_categoryIds.TryGetValue(category, out var categoryId))
             {
                 _categoryIds[category] = categoryId = _categoryIds.Count + 1;
             }
 
             _categories[slot] = categoryId;
-            CountNonZero(slot, +1);
         }
         finally
         {
@@ -112,27 +153,12 @@ public sealed class InMemoryVectorIndex : IVectorIndex
         {
             if (_slots.Remove(scriptId, out var slot))
             {
-                CountNonZero(slot, -1);
                 _scales[slot] = 0;
                 _ids[slot] = 0;
                 _categories[slot] = -1;
+                _tags[slot] = [];
+                _agents[slot] = [];
                 _free.Push(slot);
-            }
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-    }
-
-    public void SetDeprecated(long scriptId, bool deprecated)
-    {
-        _lock.EnterWriteLock();
-        try
-        {
-            if (_slots.TryGetValue(scriptId, out var slot))
-            {
-                _deprecated[slot] = deprecated;
             }
         }
         finally
@@ -159,7 +185,7 @@ public sealed class InMemoryVectorIndex : IVectorIndex
                 return [];
             }
 
-            var scan = new Scan(this, q, queryScale, category, filter.IncludeDeprecated, k);
+            var scan = new Scan(this, q, queryScale, category, filter, k);
             var used = _used;
             if (used < ParallelThreshold)
             {
@@ -181,31 +207,6 @@ public sealed class InMemoryVectorIndex : IVectorIndex
         finally
         {
             _lock.ExitReadLock();
-        }
-    }
-
-    public int DocumentFrequency(int dimension)
-    {
-        _lock.EnterReadLock();
-        try
-        {
-            return dimension >= 0 && dimension < Dimensions ? _nonZero[dimension] : 0;
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
-
-    private void CountNonZero(int slot, int delta)
-    {
-        var row = _data.AsSpan((int)((long)slot * Stride), Dimensions);
-        for (var i = 0; i < row.Length; i++)
-        {
-            if (row[i] != 0)
-            {
-                _nonZero[i] += delta;
-            }
         }
     }
 
@@ -246,6 +247,8 @@ public sealed class InMemoryVectorIndex : IVectorIndex
         Array.Resize(ref _ids, capacity);
         Array.Resize(ref _categories, capacity);
         Array.Resize(ref _deprecated, capacity);
+        Array.Resize(ref _tags, capacity);
+        Array.Resize(ref _agents, capacity);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -275,7 +278,7 @@ public sealed class InMemoryVectorIndex : IVectorIndex
         return sum;
     }
 
-    private sealed class Scan(InMemoryVectorIndex index, sbyte[] query, float queryScale, int category, bool includeDeprecated, int k)
+    private sealed class Scan(InMemoryVectorIndex index, sbyte[] query, float queryScale, int category, VectorFilter filter, int k)
     {
         public TopK Run(int from, int to)
         {
@@ -285,10 +288,18 @@ public sealed class InMemoryVectorIndex : IVectorIndex
             var scales = index._scales;
             var categories = index._categories;
             var deprecated = index._deprecated;
+            var includeDeprecated = filter.IncludeDeprecated;
+            var tags = filter.Tags is { Count: > 0 } ? filter.Tags : null;
+            var agent = string.IsNullOrEmpty(filter.AgentId) ? null : filter.AgentId;
             for (var slot = from; slot < to; slot++)
             {
                 var scale = scales[slot];
                 if (scale == 0 || (category != 0 && categories[slot] != category) || (!includeDeprecated && deprecated[slot]))
+                {
+                    continue;
+                }
+
+                if ((tags is not null && !tags.All(index._tags[slot].Contains)) || (agent is not null && !index._agents[slot].Contains(agent)))
                 {
                     continue;
                 }

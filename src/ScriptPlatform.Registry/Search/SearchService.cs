@@ -2,14 +2,14 @@ using Dapper;
 using Npgsql;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
+using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.Infrastructure;
-using ScriptPlatform.Registry.Search.Embeddings;
 
 namespace ScriptPlatform.Registry.Search;
 
 /// <summary>
-/// Hybrid search: Postgres full text (weighted tsvector, websearch syntax) and the in-process vector
-/// index run side by side, their ranked lists are fused by reciprocal rank, and the winners are read
+/// Hybrid search: Postgres full text (weighted tsvector, websearch syntax) and the vector store
+/// run side by side, their ranked lists are fused by reciprocal rank, and the winners are read
 /// back with every filter applied in one query.
 /// </summary>
 public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex semantic)
@@ -42,7 +42,16 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
         if (useSemantic)
         {
             var vector = await semantic.EmbedQueryAsync(query, cancellationToken);
-            semanticHits = semantic.Index.Search(vector, pool, new VectorFilter(category, request.IncludeDeprecated)).Where(h => h.Similarity >= MinSimilarity).ToList();
+            var filter = new VectorFilter(category, request.IncludeDeprecated, request.Tags, string.IsNullOrEmpty(request.AgentId) ? null : request.AgentId);
+            try
+            {
+                semanticHits = (await semantic.Store.SearchAsync(vector, pool, filter, cancellationToken)).Where(h => h.Similarity >= MinSimilarity).ToList();
+            }
+            catch (VectorStoreUnavailableException e)
+            {
+                // Never a silently shorter list: the caller learns that meaning-based search is down.
+                throw RegistryErrors.Unavailable($"{e.Message}; retry shortly, or search with mode FULL_TEXT meanwhile");
+            }
         }
 
         var fullText = await fullTextTask;

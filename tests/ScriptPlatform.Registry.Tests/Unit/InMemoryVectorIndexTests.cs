@@ -1,5 +1,4 @@
 using ScriptPlatform.Registry.Search;
-using ScriptPlatform.Registry.Search.Embeddings;
 
 namespace ScriptPlatform.Registry.Tests.Unit;
 
@@ -13,7 +12,7 @@ public class InMemoryVectorIndexTests
             v[i] = (float)(random.NextDouble() * 2 - 1);
         }
 
-        return EmbeddingProviderExtensions.Normalize(v);
+        return SemanticIndex.Normalize(v);
     }
 
     [Fact]
@@ -82,40 +81,5 @@ public class InMemoryVectorIndexTests
         Assert.Equal(2, index.Count);
         Assert.Equal(3, index.Search([1, 0], 1, VectorFilter.None)[0].ScriptId);
         Assert.Equal(1, index.Search([0, 1], 1, VectorFilter.None)[0].ScriptId);
-    }
-
-    [Fact]
-    public void Document_frequencies_follow_upserts_replacements_and_removals()
-    {
-        var index = new InMemoryVectorIndex(3);
-        index.Upsert(1, [1, 0, 0], "c", false);
-        index.Upsert(2, [1, 1, 0], "c", false);
-        Assert.Equal([2, 1, 0], Enumerable.Range(0, 3).Select(index.DocumentFrequency));
-
-        index.Upsert(2, [0, 0, 1], "c", false);
-        Assert.Equal([1, 0, 1], Enumerable.Range(0, 3).Select(index.DocumentFrequency));
-
-        index.Remove(1);
-        index.Upsert(3, [0, 1, 0], "c", false);
-        Assert.Equal([0, 1, 1], Enumerable.Range(0, 3).Select(index.DocumentFrequency));
-    }
-
-    [Fact]
-    public async Task Query_weighting_makes_a_rare_shared_concept_outrank_a_common_one()
-    {
-        var embedder = new OfflineEmbedder(256);
-        var index = new InMemoryVectorIndex(embedder.Dimensions);
-        var semantic = new SemanticIndex(embedder, index);
-        // Many scripts "convert" things; one is about money.
-        string[] docs = ["Convert temperatures", "Convert a csv file", "Convert audio", "Convert images", "Convert numbers", "Exchange money between currencies"];
-        for (var i = 0; i < docs.Length; i++)
-        {
-            index.Upsert(i + 1, embedder.Embed(docs[i]), "c", false);
-        }
-
-        var plain = index.Search(embedder.Embed("convert my money"), 1, VectorFilter.None)[0];
-        var weighted = index.Search(await semantic.EmbedQueryAsync("convert my money", TestContext.Current.CancellationToken), 1, VectorFilter.None)[0];
-        Assert.Equal(6, weighted.ScriptId);
-        Assert.True(weighted.Similarity > 0 && plain.Similarity > 0);
     }
 }

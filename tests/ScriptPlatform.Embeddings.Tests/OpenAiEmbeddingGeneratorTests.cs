@@ -6,12 +6,12 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ScriptPlatform.Registry.Search.Embeddings;
+using Microsoft.Extensions.AI;
 
-namespace ScriptPlatform.Registry.Tests.Search;
+namespace ScriptPlatform.Embeddings.Tests;
 
-/// <summary>The OpenAI-compatible provider against a local server speaking the /v1/embeddings protocol.</summary>
-public sealed class OpenAiEmbeddingProviderTests : IAsyncLifetime
+/// <summary>Microsoft.Extensions.AI's OpenAI generator, as the platform configures it, against a local server speaking the /v1/embeddings protocol.</summary>
+public sealed class OpenAiEmbeddingGeneratorTests : IAsyncLifetime
 {
     private WebApplication? _server;
     private readonly List<JsonElement> _requests = [];
@@ -69,31 +69,34 @@ public sealed class OpenAiEmbeddingProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Embeddings_come_back_normalised_in_input_order_with_the_configured_model_and_dimensions()
+    public async Task Embeddings_come_back_in_input_order_with_the_configured_model_and_dimensions()
     {
-        var provider = await OpenAiEmbeddingProvider.CreateAsync(new EmbeddingOptions { Endpoint = Endpoint.ToString(), ApiKey = "test-key", Model = "my-model", Dimensions = 16 }, TestContext.Current.CancellationToken);
-        var vectors = await provider.EmbedAsync(["aaa", "bbb", "aaa"], TestContext.Current.CancellationToken);
+        using var generator = EmbeddingsExtensions.CreateOpenAiGenerator(new EmbeddingOptions { Endpoint = Endpoint.ToString(), ApiKey = "test-key", Model = "my-model", Dimensions = 16 });
+        var vectors = (await generator.GenerateAsync(["aaa", "bbb", "aaa"], cancellationToken: TestContext.Current.CancellationToken)).Select(e => e.Vector.ToArray()).ToList();
 
-        Assert.Equal(16, provider.Dimensions);
-        Assert.Equal("openai:my-model:16", provider.ModelId);
-        Assert.Equal(3, vectors.Length);
+        Assert.Equal(new EmbeddingModelInfo("openai:my-model:16", 16), await generator.DescribeAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(3, vectors.Count);
         Assert.Equal(vectors[0], vectors[2]);
         Assert.NotEqual(vectors[0], vectors[1]);
-        Assert.All(vectors, v => Assert.Equal(1.0, Math.Sqrt(v.Sum(x => x * x)), 4));
+        Assert.All(vectors, v => Assert.Equal(16, v.Length));
         var last = _requests[^1];
         Assert.Equal("my-model", last.GetProperty("model").GetString());
         Assert.Equal(16, last.GetProperty("dimensions").GetInt32());
     }
 
     [Fact]
-    public async Task Without_configured_dimensions_the_provider_probes_the_endpoint_once()
+    public async Task Without_configured_dimensions_describing_the_generator_probes_the_endpoint_once()
     {
-        var provider = await OpenAiEmbeddingProvider.CreateAsync(new EmbeddingOptions { Endpoint = Endpoint.ToString(), ApiKey = "test-key", Model = "m" }, TestContext.Current.CancellationToken);
-        Assert.Equal(8, provider.Dimensions);
+        using var generator = EmbeddingsExtensions.CreateOpenAiGenerator(new EmbeddingOptions { Endpoint = Endpoint.ToString(), ApiKey = "test-key", Model = "m" });
+        var before = _requests.Count;
+        Assert.Equal(8, (await generator.DescribeAsync(TestContext.Current.CancellationToken)).Dimensions);
+        Assert.Equal(before + 1, _requests.Count);
     }
 
     [Fact]
-    public async Task A_rejected_key_surfaces_as_an_error() =>
-        await Assert.ThrowsAnyAsync<Exception>(() => new OpenAiEmbeddingProvider(new EmbeddingOptions { Endpoint = Endpoint.ToString(), ApiKey = "wrong", Model = "m" }, 8)
-            .EmbedAsync(["x"], TestContext.Current.CancellationToken));
+    public async Task A_rejected_key_surfaces_as_an_error()
+    {
+        using var generator = EmbeddingsExtensions.CreateOpenAiGenerator(new EmbeddingOptions { Endpoint = Endpoint.ToString(), ApiKey = "wrong", Model = "m" });
+        await Assert.ThrowsAnyAsync<Exception>(() => generator.GenerateAsync(["x"], cancellationToken: TestContext.Current.CancellationToken));
+    }
 }
