@@ -9,10 +9,11 @@ CONFIGURATION="${CONFIGURATION:-Debug}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # System packages the tests and the platform need (Debian names).
+#   libicu72: Unicode normalisation for the embedding model's tokenizer (no invariant globalization)
 #   postgresql, rabbitmq-server: real servers, started per test run / by the AppHost
 #   bubblewrap, python3, python3-seccomp: the sandbox; podman, runc, debootstrap: the OCI runner and its offline image
 #   hyperfine: benchmarks; chromium: the dashboard test drives it headless (Playwright)
-SYSTEM_PACKAGES=(postgresql rabbitmq-server bubblewrap python3 python3-seccomp podman runc debootstrap hyperfine util-linux procps chromium)
+SYSTEM_PACKAGES=(libicu72 postgresql rabbitmq-server bubblewrap python3 python3-seccomp podman runc debootstrap hyperfine util-linux procps chromium)
 
 usage() {
   cat <<USAGE

@@ -53,12 +53,18 @@ public sealed class ScaffoldTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Embed_without_an_embedder_is_failed_precondition_never_fake_vectors()
+    public async Task Embed_without_an_endpoint_uses_the_registrys_model_in_process()
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.EmbedAsync(
-            new EmbedRequest { Texts = { "add two numbers" } }, deadline: DateTime.UtcNow.AddSeconds(30)).ResponseAsync);
+        var response = await _host.Client.EmbedAsync(
+            new EmbedRequest { Texts = { "add two numbers", "sum of two values", "resize an image" } }, deadline: DateTime.UtcNow.AddSeconds(60));
 
-        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Contains("no embedding model is configured", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(384, response.Dimensions);
+        Assert.Contains("all-MiniLM-L6-v2", response.Model, StringComparison.OrdinalIgnoreCase);
+        var v = response.Embeddings.Select(e => e.Values.ToArray()).ToArray();
+        Assert.All(v, e => Assert.Equal(1.0, Math.Sqrt(e.Sum(x => (double)x * x)), 4));
+        // A paraphrase is closer than an unrelated task: real sentence embeddings, not hashes.
+        Assert.True(Cosine(v[0], v[1]) > Cosine(v[0], v[2]) + 0.2, $"{Cosine(v[0], v[1])} vs {Cosine(v[0], v[2])}");
     }
+
+    private static double Cosine(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Grpc;
+using ScriptPlatform.Embeddings;
 using ScriptPlatform.Generation.Drafting;
 using ScriptPlatform.Generation.Grpc;
 using ScriptPlatform.Generation.Models;
@@ -14,9 +15,8 @@ public static class GenerationExtensions
 {
     /// <summary>
     /// The Generation service: h2c gRPC, the models from <c>ScriptPlatform:Generation</c> (none configured: scaffold
-    /// mode), the sandbox for smoke runs, the static inspector, and an OpenAI-compatible embedder when one is configured.
-    /// Without one, Embed answers FAILED_PRECONDITION unless something else registers an
-    /// <see cref="IEmbeddingGenerator{TInput,TEmbedding}"/> (the built-in in-process model, for example).
+    /// mode), the sandbox for smoke runs, the static inspector, and the embedder: the Registry's model
+    /// (all-MiniLM-L6-v2 in process), or an OpenAI-compatible endpoint when one is configured.
     /// </summary>
     public static WebApplicationBuilder AddGeneration(this WebApplicationBuilder builder)
     {
@@ -28,12 +28,8 @@ public static class GenerationExtensions
         builder.AddGrpcServerDefaults(PlatformServices.DefaultPort(PlatformServices.Generation));
 
         services.AddSingleton(sp => ChatModels.FromOptions(sp.GetRequiredService<IOptions<GenerationOptions>>().Value));
-        var embeddings = configuration.GetSection(GenerationOptions.SectionName).Get<GenerationOptions>()?.Embeddings;
-        if (embeddings?.IsConfigured == true)
-        {
-            services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(
-                ChatModel.OpenAiClient(embeddings).GetEmbeddingClient(embeddings.Model).AsIEmbeddingGenerator());
-        }
+        // The Registry's model (all-MiniLM-L6-v2 in process) unless an OpenAI-compatible endpoint is configured.
+        services.AddEmbeddings(configuration.GetSection($"{GenerationOptions.SectionName}:Embeddings"));
 
         services.AddSingleton<ModelGateway>();
         services.AddSingleton<StaticInspector>();
