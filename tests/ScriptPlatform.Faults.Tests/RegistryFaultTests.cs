@@ -57,7 +57,13 @@ public sealed class RegistryFaultTests(ITestOutputHelper output)
             }
         })).ToList();
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Under way first: every client has had publishes acknowledged (the first ones pay for JIT and cold pools).
+        var warmUp = Stopwatch.StartNew();
+        while (acknowledged.Count < 3 * FaultSize.Clients && warmUp.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(100);
+        }
+
         var beforeOutage = acknowledged.Count;
         await postgres.StopAsync();
         var stoppedAt = clock.Elapsed;
@@ -134,6 +140,7 @@ public sealed class RegistryFaultTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         TimeSpan? killedAt = null, backAt = null;
         var calls = 0;
+        var succeeded = 0;
         var failures = new ConcurrentDictionary<StatusCode, int>();
         var firstSuccessAfterBack = new ConcurrentDictionary<int, TimeSpan>();
         var publishedAfterOutage = new ConcurrentBag<string>();
@@ -172,6 +179,7 @@ public sealed class RegistryFaultTests(ITestOutputHelper output)
                         await client.LoadAsync(new LoadRequest { Script = new ScriptRef { Name = $"kill_seed_{i % 10}" } }, deadline: DateTime.UtcNow + CallDeadline);
                     }
 
+                    Interlocked.Increment(ref succeeded);
                     if (backAt is { } back)
                     {
                         firstSuccessAfterBack.TryAdd(c, clock.Elapsed - back);
@@ -192,7 +200,12 @@ public sealed class RegistryFaultTests(ITestOutputHelper output)
             }
         })).ToList();
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        var warmUp = Stopwatch.StartNew();
+        while (Volatile.Read(ref succeeded) < 5 * FaultSize.Clients && warmUp.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(100);
+        }
+
         var failuresBefore = failures.Values.Sum();
         registry.Process.Kill();
         killedAt = clock.Elapsed;

@@ -121,7 +121,11 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public async Task WaitHealthyAsync(TimeSpan timeout)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        // The services speak h2c only (HTTP/2 with prior knowledge), /health included.
+        using var http = new HttpClient
+        {
+            Timeout = TimeSpan.FromSeconds(10), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
