@@ -13,6 +13,22 @@ public sealed record BatchAudit(
     int Expected, int Rows, int Duplicates, int Missing, int Unfinished, int NotSucceeded, int WrongResults, int RanAgain,
     IReadOnlyDictionary<string, int> ByWorker)
 {
+    /// <summary>
+    /// Every batch index has exactly one row (no loss, no duplicate), finished, succeeded with its own result, and the
+    /// rows were recorded by exactly <paramref name="workers"/>, each of which recorded some.
+    /// </summary>
+    public void AssertEveryJobRecordedOnceBy(params string[] workers)
+    {
+        Assert.Equal(0, Duplicates);
+        Assert.Equal(0, Missing);
+        Assert.Equal(Expected, Rows);
+        Assert.Equal(0, Unfinished);
+        Assert.Equal(0, NotSucceeded);
+        Assert.Equal(0, WrongResults);
+        Assert.Equal(workers.Order().ToArray(), ByWorker.Keys.Order().ToArray());
+        Assert.All(workers, w => Assert.True(ByWorker[w] > 0, ToString()));
+    }
+
     public override string ToString() =>
         $"jobs {Expected}, rows {Rows}, duplicates {Duplicates}, lost {Missing}, unfinished {Unfinished}, not succeeded {NotSucceeded}, " +
         $"wrong results {WrongResults}, run again after a fault {RanAgain}, by worker: {string.Join(", ", ByWorker.Select(w => $"{w.Key}={w.Value}"))}";
