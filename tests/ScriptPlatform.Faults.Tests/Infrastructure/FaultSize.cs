@@ -11,7 +11,7 @@ public static class FaultSize
     public static string Name => Full ? "full" : "ci";
 
     /// <summary>Jobs in the batch that survives a killed worker and a RabbitMQ restart.</summary>
-    public static int BatchJobs => Full ? 5_000 : 150;
+    public static int BatchJobs => Full ? 5_000 : 300;
 
     /// <summary>Jobs in the batch shared by two hosts.</summary>
     public static int ScaleOutJobs => Full ? 2_000 : 100;
