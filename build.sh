@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ScriptPlatform build entry point: ./build.sh build | test | up | bench [NAME]
+# ScriptPlatform build entry point: ./build.sh build | test | up | bench [NAME] | faults
 # `test` and `up` install what they need on Debian/Ubuntu (apt packages, npm modules) first.
 set -euo pipefail
 
@@ -26,6 +26,10 @@ Usage: ./build.sh <command>
                  worker replicas and the dashboard on http://127.0.0.1:7100 (Ctrl+C stops all; --fresh wipes
                  .local/; --containers runs Postgres and RabbitMQ as podman containers built offline)
   bench [NAME]   run a benchmark (bench/NAME/run.sh); without NAME, list them
+  faults [--ci]  the fault tests at full size (a 5,000-job batch through a SIGKILLed worker and a RabbitMQ restart,
+                 Postgres stopped under publish load, the Registry killed under load, two worker hosts in network
+                 namespaces, one lost mid-batch), printing what each measured; --ci: the reduced size that
+                 ./build.sh test runs (needs root: sandbox uids, ip netns)
 USAGE
 }
 
@@ -173,6 +177,23 @@ bench() {
   "bench/$name/run.sh" "$@"
 }
 
+faults() {
+  local size=full
+  for arg in "$@"; do
+    case "$arg" in
+      --ci) size=ci ;;
+      *) echo "faults: unknown option $arg" >&2; return 2 ;;
+    esac
+  done
+  ensure_system_packages
+  build tests/ScriptPlatform.Faults.Tests/ScriptPlatform.Faults.Tests.csproj
+  export SCRIPTPLATFORM_LOCAL_DIR="${SCRIPTPLATFORM_LOCAL_DIR:-/tmp/scriptplatform-faults-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)}"
+  log "fault tests ($size size; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  # The detailed console logger prints each test's measurements (jobs, duplicates, losses, recovery times).
+  SCRIPTPLATFORM_FAULTS="$size" dotnet test tests/ScriptPlatform.Faults.Tests/ScriptPlatform.Faults.Tests.csproj \
+    -c "$CONFIGURATION" --no-build -nologo --logger "console;verbosity=detailed"
+}
+
 cmd="${1:-}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -180,6 +201,7 @@ case "$cmd" in
   test) run_tests ;;
   up) up "$@" ;;
   bench) bench "$@" ;;
+  faults) faults "$@" ;;
   -h|--help|help|"") usage ;;
   *) usage; exit 2 ;;
 esac

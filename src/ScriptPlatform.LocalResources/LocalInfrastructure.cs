@@ -6,6 +6,7 @@ public sealed record LocalInfrastructureOptions
     public bool Postgres { get; init; } = true;
     public bool RabbitMq { get; init; } = true;
     public LocalPostgresOptions PostgresOptions { get; init; } = new();
+    public LocalRabbitMqOptions RabbitMqOptions { get; init; } = new();
 }
 
 /// <summary>
@@ -58,7 +59,7 @@ public sealed class LocalInfrastructure : IAsyncDisposable
             ? await LocalPostgres.StartAsync(options.PostgresOptions, cancellationToken)
             : null;
         async Task<LocalRabbitMq?> StartRabbitMqAsync() => options.RabbitMq && existingRabbit is null
-            ? await LocalRabbitMq.StartAsync(cancellationToken)
+            ? await LocalRabbitMq.StartAsync(options.RabbitMqOptions, cancellationToken)
             : null;
 
         var postgres = await postgresTask;

@@ -13,6 +13,12 @@ public sealed record LocalPostgresOptions
 
     /// <summary>Folder with initdb and pg_ctl; found under /usr/lib/postgresql when null.</summary>
     public string? BinDirectory { get; init; }
+
+    /// <summary>
+    /// Addresses to listen on besides loopback (say a veth in a test network); clients on those addresses' own
+    /// subnets are trusted like local ones (<c>samenet</c>). Empty: loopback only.
+    /// </summary>
+    public IReadOnlyList<string> ExtraListenAddresses { get; init; } = [];
 }
 
 /// <summary>
@@ -28,8 +34,11 @@ public sealed class LocalPostgres : IAsyncDisposable
     private readonly string? _runAs;
     private readonly string _startOptions;
 
-    private LocalPostgres(InstanceDirectory instance, string binDirectory, string dataDirectory, bool throwaway, int port, bool fast)
+    private readonly IReadOnlyList<string> _extraListenAddresses;
+
+    private LocalPostgres(InstanceDirectory instance, string binDirectory, string dataDirectory, bool throwaway, int port, bool fast, IReadOnlyList<string> extraListenAddresses)
     {
+        _extraListenAddresses = extraListenAddresses;
         _instance = instance;
         _binDirectory = binDirectory;
         _dataDirectory = dataDirectory;
@@ -37,15 +46,15 @@ public sealed class LocalPostgres : IAsyncDisposable
         Port = port;
         // initdb refuses to run as root, so as root the server runs as the postgres user.
         _runAs = Environment.UserName == "root" ? ServiceUser : null;
-        _startOptions = $"-p {port} -k {instance.Path} {string.Join(' ', ServerSettings(fast))}";
+        _startOptions = $"-p {port} -k {instance.Path} {string.Join(' ', ServerSettings(fast, extraListenAddresses))}";
     }
 
     public int Port { get; }
 
     /// <summary>The server settings every local Postgres runs with (the tests' and the AppHost's), as <c>-c</c> arguments.</summary>
-    public static IReadOnlyList<string> ServerSettings(bool fastUnsafe) =>
+    public static IReadOnlyList<string> ServerSettings(bool fastUnsafe, IReadOnlyList<string>? extraListenAddresses = null) =>
     [
-        "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300",
+        "-c", "listen_addresses=" + string.Join(',', ["127.0.0.1", .. extraListenAddresses ?? []]), "-c", "max_connections=300",
         .. fastUnsafe ? new[] { "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off" } : [],
     ];
 
@@ -64,7 +73,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         var instance = InstanceDirectory.Create("postgres");
         var throwaway = options.DataDirectory is null;
         var data = options.DataDirectory ?? Path.Combine(instance.Path, "data");
-        var server = new LocalPostgres(instance, bin, Path.GetFullPath(data), throwaway, FreePort.Next(), options.FastUnsafe);
+        var server = new LocalPostgres(instance, bin, Path.GetFullPath(data), throwaway, FreePort.Next(), options.FastUnsafe, options.ExtraListenAddresses);
         try
         {
             server.WriteStopScript();
@@ -134,6 +143,11 @@ public sealed class LocalPostgres : IAsyncDisposable
         var (file, args) = Command.AsUser(_runAs, Path.Combine(_binDirectory, "initdb"),
             "-D", _dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
         await Command.RunAsync(file, args, timeout: TimeSpan.FromSeconds(120), cancellationToken: cancellationToken);
+        if (_extraListenAddresses.Count > 0)
+        {
+            // initdb trusts loopback only; clients on the extra addresses' subnets (other test hosts) are as local.
+            await File.AppendAllTextAsync(Path.Combine(_dataDirectory, "pg_hba.conf"), "host all all samenet trust\n", cancellationToken);
+        }
     }
 
     private void WriteStopScript()

@@ -3,6 +3,16 @@ using ScriptPlatform.LocalResources.Internal;
 
 namespace ScriptPlatform.LocalResources;
 
+/// <summary>Options for a local RabbitMQ node.</summary>
+public sealed record LocalRabbitMqOptions
+{
+    /// <summary>
+    /// Also serve AMQP to other hosts (say test network namespaces): the node listens on every address and the
+    /// guest account may log in from anywhere. For throwaway test nodes only; false: loopback only.
+    /// </summary>
+    public bool ListenOnAllAddresses { get; init; }
+}
+
 /// <summary>
 /// A real RabbitMQ node from the installed Debian package, on free loopback ports (AMQP, distribution
 /// and its own epmd), with its own HOME, database and logs; owned by this process.
@@ -13,17 +23,27 @@ public sealed class LocalRabbitMq : IAsyncDisposable
     private readonly InstanceDirectory _instance;
     private readonly Dictionary<string, string> _environment;
 
-    private LocalRabbitMq(InstanceDirectory instance, int port)
+    private readonly bool _allAddresses;
+
+    private LocalRabbitMq(InstanceDirectory instance, int port, bool allAddresses)
     {
         _instance = instance;
         Port = port;
+        _allAddresses = allAddresses;
         _environment = NodeEnvironment(instance.Path, port, FreePort.Next(), FreePort.Next());
+        if (allAddresses)
+        {
+            _environment["RABBITMQ_NODE_IP_ADDRESS"] = "0.0.0.0";
+        }
     }
 
     public int Port { get; }
 
     /// <summary>AMQP URI with the loopback-only guest account.</summary>
-    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}/";
+    public string ConnectionString => ConnectionStringFor("127.0.0.1");
+
+    /// <summary>AMQP URI for clients reaching the node at <paramref name="host"/> (needs <see cref="LocalRabbitMqOptions.ListenOnAllAddresses"/> off loopback).</summary>
+    public string ConnectionStringFor(string host) => $"amqp://guest:guest@{host}:{Port}/";
 
     /// <summary>
     /// The environment of a node living in <paramref name="directory"/> (its HOME, database, logs, pid
@@ -59,7 +79,10 @@ public sealed class LocalRabbitMq : IAsyncDisposable
             "disk_free_limit.absolute = 50MB\nvm_memory_high_watermark.relative = 0.6\n");
     }
 
-    public static async Task<LocalRabbitMq> StartAsync(CancellationToken cancellationToken = default)
+    public static async Task<LocalRabbitMq> StartAsync(CancellationToken cancellationToken = default) =>
+        await StartAsync(new LocalRabbitMqOptions(), cancellationToken);
+
+    public static async Task<LocalRabbitMq> StartAsync(LocalRabbitMqOptions options, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(Path.Combine(RabbitBin, "rabbitmq-server")))
         {
@@ -67,7 +90,7 @@ public sealed class LocalRabbitMq : IAsyncDisposable
                 "RabbitMQ is not installed (no /usr/lib/rabbitmq/bin/rabbitmq-server). Run ./build.sh test or: apt-get install -y rabbitmq-server");
         }
         var instance = InstanceDirectory.Create("rabbitmq");
-        var server = new LocalRabbitMq(instance, FreePort.Next());
+        var server = new LocalRabbitMq(instance, FreePort.Next(), options.ListenOnAllAddresses);
         try
         {
             server.WriteFiles();
@@ -83,6 +106,14 @@ public sealed class LocalRabbitMq : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await _instance.StopAsync(removeFolder: true);
+
+    /// <summary>Stops the node but keeps its database (durable queues and persistent messages): for outage tests.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default) =>
+        await Command.RunAsync(Path.Combine(RabbitBin, "rabbitmqctl"), ["stop", _environment["RABBITMQ_PID_FILE"]],
+            _environment, TimeSpan.FromSeconds(60), cancellationToken);
+
+    /// <summary>Starts a stopped node again on the same ports and database.</summary>
+    public Task StartAgainAsync(CancellationToken cancellationToken = default) => StartServerAsync(cancellationToken);
 
     private async Task StartServerAsync(CancellationToken cancellationToken)
     {
@@ -100,6 +131,11 @@ public sealed class LocalRabbitMq : IAsyncDisposable
     {
         var dir = _instance.Path;
         WriteNodeFiles(_environment);
+        if (_allAddresses)
+        {
+            // guest is loopback-only by default; these nodes serve test hosts on other addresses.
+            File.AppendAllText(_environment["RABBITMQ_CONFIG_FILE"] + ".conf", "loopback_users = none\n");
+        }
         var exports = string.Join('\n', _environment.Select(e => $"export {e.Key}={Command.ShellQuote(e.Value)}"));
         var pidFile = Command.ShellQuote(_environment["RABBITMQ_PID_FILE"]);
         _instance.WriteStopScript($"""
