@@ -49,13 +49,27 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
                 return context.Deadline <= DateTime.UtcNow
                     ? new Status(StatusCode.DeadlineExceeded, "the deadline passed before the call finished")
                     : new Status(StatusCode.Cancelled, "the call was cancelled");
-            case NpgsqlException { IsTransient: true } or TimeoutException:
+            case TimeoutException:
+            case NpgsqlException when IsDatabaseUnavailable((NpgsqlException)exception):
                 LogUnavailable(logger, context.Method, exception);
                 return new Status(StatusCode.Unavailable, "a dependency of the service (its database or broker) did not answer; retry shortly");
             default:
                 return null;
         }
     }
+
+    /// <summary>
+    /// Npgsql's IsTransient, plus the server going away: a fast or crash shutdown (57P01, 57P02) or a
+    /// broken connection (class 08) ends the connections in use with an error Npgsql does not call
+    /// transient, yet it is the database being down, not the request's fault.
+    /// </summary>
+    internal static bool IsDatabaseUnavailable(NpgsqlException exception) => exception switch
+    {
+        { IsTransient: true } => true,
+        PostgresException p => p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+            || p.SqlState.StartsWith("08", StringComparison.Ordinal),
+        _ => false,
+    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Method}: a dependency is unavailable")]
     private static partial void LogUnavailable(ILogger logger, string method, Exception exception);

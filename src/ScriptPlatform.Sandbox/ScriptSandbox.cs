@@ -147,7 +147,29 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         _prepare.Dispose();
         if (_ownWorkDirectory is not null)
         {
-            Directory.Delete(_ownWorkDirectory, recursive: true);
+            DeleteWorkDirectory(_ownWorkDirectory);
+        }
+    }
+
+    // A job abandoned by its caller (a cancelled smoke run) may still be writing its folder while the
+    // sandbox is disposed: try again briefly, then leave the rest to the temp folder's own cleanup.
+    private static void DeleteWorkDirectory(string directory)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(50 * attempt);
+            }
+            catch (IOException)
+            {
+                return;
+            }
         }
     }
 

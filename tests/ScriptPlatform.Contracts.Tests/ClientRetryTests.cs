@@ -23,7 +23,7 @@ public sealed class ClientRetryTests : IAsyncLifetime
     // Side-effect-free rpcs: reads, plus Summarise and Embed (pure functions of their input).
     private static readonly HashSet<string> ReadOnly =
     [
-        "Search", "Load", "ListVersions", "Help", "GetStats", "ListAgentTools", "ListApiKeys", "GetScript",
+        "Search", "Load", "ListVersions", "Help", "GetStats", "ListAgentTools", "ListApiKeys", "GetScript", "WhoAmI",
         "GetBatch", "GetExecution", "ListExecutions",
         "Summarise", "Embed",
         "GetSession", "ListPending",

@@ -17,7 +17,11 @@ public sealed class RoundTripTests
     {
         var original = Populate(Find(fullName), depth: 0);
         var bytes = original.ToByteArray();
-        Assert.NotEmpty(bytes);
+        // A message without fields (WhoAmIRequest) is rightly zero bytes on the wire.
+        if (Find(fullName).Fields.InDeclarationOrder().Count > 0)
+        {
+            Assert.NotEmpty(bytes);
+        }
 
         var parsed = Find(fullName).Parser.ParseFrom(bytes);
         Assert.Equal(original, parsed);

@@ -59,6 +59,13 @@ public sealed class ExecutorOptions
     public TimeSpan DispatchGrace { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// AMQP heartbeat. A worker whose host drops off the network (no FIN, unlike a killed process) holds
+    /// its unacknowledged jobs until the broker declares the connection dead, about two heartbeats: the
+    /// broker's default of 60 s stalled a batch for two minutes in the scale-out fault test.
+    /// </summary>
+    public TimeSpan BrokerHeartbeat { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// How often the outbox dispatcher looks for events without being woken: those a stopped or crashed process left,
     /// and those whose publishing failed. A process's own completions wake it at once.
     /// </summary>

@@ -105,6 +105,7 @@ public static class ExecutorExtensions
                     h.Username(userInfo.Length > 0 && userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : "guest");
                     h.Password(userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "guest");
                     h.PublisherConfirmation = true;
+                    h.Heartbeat(executor.BrokerHeartbeat);
                 });
                 ConfigureEndpoints(context, cfg);
             });

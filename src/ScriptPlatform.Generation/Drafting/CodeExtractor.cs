@@ -131,7 +131,7 @@ public static partial class CodeExtractor
 
     private static bool LooksLikePython(string code) => CodeStart().IsMatch(code) && (EntryPoint().IsMatch(code) || code.Contains('\n', StringComparison.Ordinal));
 
-    [GeneratedRegex(@"^\s{0,3}(?<fence>`{3,}|~{3,})(?<info>[^`]*)$")]
+    [GeneratedRegex(@"^\s{0,3}(?<fence>`{3,}|~{3,})(?<info>[^`]*)(?=\n|\z)")]
     private static partial Regex Fence();
 
     [GeneratedRegex(@"^(async\s+)?def\s+(execute|main)\s*\(", RegexOptions.Multiline)]
@@ -146,6 +146,6 @@ public static partial class CodeExtractor
     [GeneratedRegex(@"[\w./-]*\w\.py\b")]
     private static partial Regex PyFileName();
 
-    [GeneratedRegex(@"^#\s*(file(name)?\s*:\s*)?[\w./-]+\.py\s*$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^#\s*(file(name)?\s*:\s*)?[\w./-]+\.py\s*(?=\n|\z)", RegexOptions.IgnoreCase)]
     private static partial Regex CommentFileName();
 }

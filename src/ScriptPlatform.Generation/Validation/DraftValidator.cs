@@ -241,6 +241,6 @@ public sealed partial class DraftValidator(StaticInspector inspector, ISandbox s
 
     internal static string Shorten(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
-    [GeneratedRegex(@"^# /// script\r?$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^# /// script\r?(?=\n|\z)", RegexOptions.Multiline)]
     private static partial Regex ScriptBlock();
 }

@@ -69,7 +69,7 @@ public sealed class ActionRunner(PlatformClients clients)
             Script = new ScriptRef { Name = plan.Name, VersionSelector = plan.Version },
             ParamsJson = plan.ParamsJson ?? "{}",
             ExpectedContentHash = plan.ContentHash ?? "",
-            Caller = caller.Label,
+            Caller = caller.RecordedCaller,
             ExecutionId = confirmationId.ToString(),
         }, caller.Downstream());
         var execution = response.Execution;
@@ -90,7 +90,7 @@ public sealed class ActionRunner(PlatformClients clients)
         fanOut.ParamsJson.AddRange(plan.Rows ?? []);
         var submitted = await clients.Executor.SubmitBatchAsync(new SubmitBatchRequest
         {
-            FanOut = fanOut, Caller = caller.Label, BatchId = confirmationId.ToString(), Label = $"{plan.Name} × {plan.File}",
+            FanOut = fanOut, Caller = caller.RecordedCaller, BatchId = confirmationId.ToString(), Label = $"{plan.Name} × {plan.File}",
         }, caller.Downstream());
         return new ActionOutcome
         {

@@ -18,6 +18,12 @@ public sealed record CallerIdentity(string? Authorization, string Hash, string L
 
     public bool IsAnonymous => Authorization is null;
 
+    /// <summary>
+    /// The <c>caller</c> to ask the Executor to record: with a key, none (the Executor records the key's
+    /// owner and refuses to record anyone else for a non-admin key); without one, the label given.
+    /// </summary>
+    public string RecordedCaller => IsAnonymous ? Label : "";
+
     public static CallerIdentity From(ServerCallContext context, string? label)
     {
         var authorization = context.RequestHeaders.GetValue(AuthorizationHeader);

@@ -67,10 +67,10 @@ public static partial class IntentParser
     [GeneratedRegex(@"^(?:(?:please|pls|plz|kindly|hey|hi|hello|ok|okay|so|now|then|also|just|quickly|could you|can you|would you|will you|could u|can u|would you mind|would you be so kind as to|i want to|i want you to|i'd like to|i would like to|i'd like you to|i would like you to|i need to|i need you to|i wanna|let's|lets|let us|go ahead and|you should|assistant|bot)\b[,!]?\s*)+", RegexOptions.CultureInvariant)]
     private static partial Regex PolitePrefix();
 
-    [GeneratedRegex(@"(?:[,\s]+(?:please|pls|plz|thanks|thank you|thx|for me|now|right now|asap|quickly|if you can|if possible|when you can|mate|buddy))+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?:[,\s]+(?:please|pls|plz|thanks|thank you|thx|for me|now|right now|asap|quickly|if you can|if possible|when you can|mate|buddy))+\z", RegexOptions.CultureInvariant)]
     private static partial Regex PoliteSuffix();
 
-    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
     [GeneratedRegex(@"(?<![\w.])(?:version\s+|v(?=\d)|@\s*|as\s+|ver\s+|release\s+)?(?<v>\d+\.\d+\.\d+(?:-[0-9a-z][0-9a-z.\-]*)?(?:\+[0-9a-z.\-]+)?)(?![\w.])", RegexOptions.CultureInvariant)]
@@ -94,7 +94,7 @@ public static partial class IntentParser
     [GeneratedRegex(@"\b(?:for\s+(?:each|every|all)\s+(?:the\s+)?(?:rows?|lines?|records?|entries|entry|items?)|(?:each|every|per)\s+(?:rows?|lines?|records?|entry|item)|as\s+a\s+batch|in\s+batch|batch)\b", RegexOptions.CultureInvariant)]
     private static partial Regex BatchMarker();
 
-    [GeneratedRegex(@"(?:\b(?:and|then|also|plus|afterwards|after that)\b|;)\s*(?:,\s*)?(?:(?:then|also|after that)\s+)*(?<verb>generate|create|run|execute|update|modify|change|delete|remove|drop|publish|release|search|find|load|download|batch)\b(?<rest>.*)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?:\b(?:and|then|also|plus|afterwards|after that)\b|;)\s*(?:,\s*)?(?:(?:then|also|after that)\s+)*(?<verb>generate|create|run|execute|update|modify|change|delete|remove|drop|publish|release|search|find|load|download|batch)\b(?<rest>.*)\z", RegexOptions.CultureInvariant)]
     private static partial Regex SecondCommand();
 
     [GeneratedRegex(@"\b(?:in\s+(?:the\s+)?)?category\s+(?<c>[a-z][a-z0-9]*)", RegexOptions.CultureInvariant)]
@@ -103,7 +103,7 @@ public static partial class IntentParser
     [GeneratedRegex(@"\btask\s+(?<t>[a-z][a-z0-9]*)", RegexOptions.CultureInvariant)]
     private static partial Regex TaskWord();
 
-    [GeneratedRegex(@"(?:changelog|change log|notes?|message)\s*[:=]?\s*(?<c>.+)$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:changelog|change log|notes?|message)\s*[:=]?\s*(?<c>.+)\z", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex Changelog();
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
@@ -603,7 +603,7 @@ public static partial class IntentParser
                     var compact = document.RootElement.GetRawText();
                     var rest = text[..start] + " " + text[(i + 1)..];
                     // "with params {...}" / "using {...}": the connecting words go with the object.
-                    rest = Regex.Replace(rest, @"\b(?:with|using)\s+(?:(?:the\s+)?(?:params|parameters|args|arguments|input)\s*[:=]?\s*)?\s*$|\b(?:with|using)\s+(?:(?:the\s+)?(?:params|parameters|args|arguments|input)\s*[:=]?)?\s+(?=\s)", " ",
+                    rest = Regex.Replace(rest, @"\b(?:with|using)\s+(?:(?:the\s+)?(?:params|parameters|args|arguments|input)\s*[:=]?\s*)?\s*\z|\b(?:with|using)\s+(?:(?:the\s+)?(?:params|parameters|args|arguments|input)\s*[:=]?)?\s+(?=\s)", " ",
                         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
                     return (compact, rest);
                 }
@@ -711,7 +711,7 @@ public static partial class IntentParser
         var query = Regex.Replace(rest,
             @"^(?:(?:for|me|us|a|an|the|some|any|all|scripts?|tools?|code|that|which|who|to|about|on|related to|with|can|could|will|would|something|one|anything|i|we|you|have|got|in the registry|in registry)\s+)*",
             "", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
-        query = Regex.Replace(query, @"(?:\s+(?:scripts?|tools?|code|in the registry|please|available))+$", "", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+        query = Regex.Replace(query, @"(?:\s+(?:scripts?|tools?|code|in the registry|please|available))+\z", "", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
         return query.Trim().Trim('?', '.', '!', ',');
     }
 

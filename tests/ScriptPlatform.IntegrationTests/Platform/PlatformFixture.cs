@@ -7,8 +7,10 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Contracts.Grpc;
+using ScriptPlatform.Contracts.Intent.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Registry.Extensions;
+using ScriptPlatform.Testing;
 
 namespace ScriptPlatform.IntegrationTests.Platform;
 
@@ -28,12 +30,13 @@ public class PlatformFixture : IAsyncLifetime
 {
     /// <summary>The resources that serve (worker replicas share one name); the executable mode adds one-shot and helper processes.</summary>
     private static readonly string[] ServingResources =
-        ["postgres", "registry-db", "executor-db", "rabbitmq", "registry", "generation", "executor", "executor-worker"];
+        ["postgres", "registry-db", "executor-db", "intent-db", "rabbitmq", "registry", "generation", "executor", "executor-worker", "intent"];
 
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"scriptplatform-apphost-{Guid.NewGuid():N}");
     private DistributedApplication? _app;
     private GrpcChannel? _registryChannel;
     private GrpcChannel? _executorChannel;
+    private GrpcChannel? _intentChannel;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The platform has not started.");
 
@@ -51,6 +54,14 @@ public class PlatformFixture : IAsyncLifetime
 
     public ExecutorService.ExecutorServiceClient Executor { get; private set; } = null!;
 
+    public IntentService.IntentServiceClient Intent { get; private set; } = null!;
+
+    /// <summary>
+    /// The drafting model Generation is configured with: a local server speaking the OpenAI
+    /// chat-completions protocol (no model endpoint is reachable here), so the real SDK path runs.
+    /// </summary>
+    public ScriptedModelServer Model { get; private set; } = null!;
+
     /// <summary>An admin key, made by the Registry's own <c>create-admin-key</c> command on its database.</summary>
     public Metadata Admin { get; private set; } = null!;
 
@@ -62,18 +73,22 @@ public class PlatformFixture : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         var started = Stopwatch.StartNew();
         int dashboard = FreePort(), otlp = FreePort(), resourceService = FreePort();
+        Model = await ScriptedModelServer.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ScriptPlatform_AppHost>(
             [
                 $"--AppHost:DataDirectory={_dataDirectory}",
                 $"--AppHost:Services:{PlatformServices.Registry}:Port={FreePort()}",
                 $"--AppHost:Services:{PlatformServices.Executor}:Port={FreePort()}",
                 $"--AppHost:Services:{PlatformServices.Generation}:Port={FreePort()}",
+                $"--AppHost:Services:{PlatformServices.Intent}:Port={FreePort()}",
                 $"--ASPNETCORE_URLS=http://127.0.0.1:{dashboard}",
                 $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlp}",
                 $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{resourceService}",
                 "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
                 "--ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true",
                 $"--AppHost:Containers={Containers}",
+                $"--Parameters:generation-drafting-endpoint={Model.Endpoint}",
+                "--Parameters:generation-drafting-model=scripted-drafter",
             ],
             (options, _) => options.DisableDashboard = false,
             ct);
@@ -92,6 +107,8 @@ public class PlatformFixture : IAsyncLifetime
         _executorChannel = PlatformGrpcClients.CreateChannel(_app.GetEndpoint(PlatformServices.Executor, "http"));
         Registry = new RegistryService.RegistryServiceClient(_registryChannel);
         Executor = new ExecutorService.ExecutorServiceClient(_executorChannel);
+        _intentChannel = PlatformGrpcClients.CreateChannel(_app.GetEndpoint(PlatformServices.Intent, "http"));
+        Intent = new IntentService.IntentServiceClient(_intentChannel);
 
         var output = new StringWriter();
         var registryDb = await _app.GetConnectionStringAsync("registry-db", ct);
@@ -111,10 +128,16 @@ public class PlatformFixture : IAsyncLifetime
     {
         _registryChannel?.Dispose();
         _executorChannel?.Dispose();
+        _intentChannel?.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+
+        if (Model is not null)
+        {
+            await Model.DisposeAsync();
         }
 
         // A stop that leaves a server running fails the run (build.sh also checks after every suite).

@@ -113,8 +113,8 @@ public sealed class IntentPlatform : IAsyncLifetime
         RegistryAddress = new Uri(Address(app));
         Registry = new RegistryService.RegistryServiceClient(GrpcChannel.ForAddress(RegistryAddress));
         var keys = app.Services.GetRequiredService<ApiKeyStore>();
-        AliceKey = (await keys.CreateAsync("alice", "alice", [ApiKeyScope.Publish], null, "test", CancellationToken.None)).Secret;
-        BobKey = (await keys.CreateAsync("bob", "bob", [ApiKeyScope.Publish], null, "test", CancellationToken.None)).Secret;
+        AliceKey = (await keys.CreateAsync("alice", "alice", [ApiKeyScope.Publish, ApiKeyScope.Run], null, "test", CancellationToken.None)).Secret;
+        BobKey = (await keys.CreateAsync("bob", "bob", [ApiKeyScope.Publish, ApiKeyScope.Run], null, "test", CancellationToken.None)).Secret;
         ReaderKey = (await keys.CreateAsync("carol", "reader", [ApiKeyScope.Read], null, "test", CancellationToken.None)).Secret;
     }
 

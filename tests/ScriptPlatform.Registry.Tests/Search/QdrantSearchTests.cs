@@ -9,6 +9,9 @@ using ScriptPlatform.Testing;
 namespace ScriptPlatform.Registry.Tests.Search;
 
 /// <summary>The Registry with <c>ConnectionStrings__qdrant</c>: the real Qdrant.Client against <see cref="QdrantDouble"/>.</summary>
+// Alone, after the parallel tests: these stop and start a Qdrant under a running Registry and set the
+// synchroniser's (static) poll interval, which must not leak into tests running beside them.
+[Collection(QdrantCollection.Name)]
 public sealed class QdrantSearchTests(PostgresFixture postgres)
 {
     private static async Task<RegistryServer> StartAsync(PostgresFixture postgres, QdrantDouble qdrant, string? connectionString = null) =>
@@ -99,4 +102,10 @@ public sealed class QdrantSearchTests(PostgresFixture postgres)
         Assert.Single(qdrant.Collections["registry_scripts"].Points);
         Assert.Equal("web_links_001", (await server.Client.SearchAsync(new SearchRequest { Query = "grab all the links from a site", Mode = SearchMode.Semantic })).Hits[0].Script.Name);
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class QdrantCollection
+{
+    public const string Name = "qdrant";
 }
