@@ -19,8 +19,9 @@ public sealed class SandboxOptions
     public int Slots { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>
-    /// Slot N runs as host uid/gid BaseUid + N. These uids must own nothing else on the host, and two
-    /// sandboxes (processes) on one host need disjoint ranges: a slot's sweep kills every process of its uid.
+    /// Slots run as host uids/gids from BaseUid up. These uids must own nothing else on the host. Two
+    /// sandboxes (processes) on one host never share a uid (a slot's sweep kills every process of its
+    /// uid): each claims the first free ones from BaseUid with a lock file per uid (UidClaims).
     /// </summary>
     public int BaseUid { get; set; } = 61000;
 

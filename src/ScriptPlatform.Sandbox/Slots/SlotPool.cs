@@ -6,11 +6,13 @@ internal sealed class SlotPool : IDisposable
     private readonly SemaphoreSlim _free;
     private readonly List<SandboxSlot> _idle;
     private readonly Lock _lock = new();
+    private readonly UidClaims _uids;
 
     public SlotPool(int count, int baseUid)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        All = Enumerable.Range(0, count).Select(i => new SandboxSlot(i, baseUid + i)).ToList();
+        _uids = new UidClaims(baseUid, count);
+        All = _uids.Uids.Select((uid, i) => new SandboxSlot(i, uid)).ToList();
         _idle = [.. All];
         _free = new SemaphoreSlim(count, count);
     }
@@ -41,5 +43,9 @@ internal sealed class SlotPool : IDisposable
         _free.Release();
     }
 
-    public void Dispose() => _free.Dispose();
+    public void Dispose()
+    {
+        _free.Dispose();
+        _uids.Dispose();
+    }
 }

@@ -61,6 +61,8 @@ public sealed class ExecutorBatch
         ["ScriptPlatform:Executor:Role"] = role,
         ["ScriptPlatform:Executor:WorkerId"] = workerId,
         ["ScriptPlatform:Executor:QueuePrefix"] = queuePrefix,
+        // These platforms have no Registry (inline jobs only), so no key can be checked: runs are anonymous.
+        ["ScriptPlatform:Executor:AllowAnonymousRuns"] = "true",
         // Short enough that a test sees the sweeps work, long enough not to load the machine.
         ["ScriptPlatform:Executor:RecoveryInterval"] = "00:00:05",
         ["ScriptPlatform:Executor:DispatchGrace"] = "00:00:15",

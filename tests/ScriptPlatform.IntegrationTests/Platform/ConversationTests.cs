@@ -52,7 +52,7 @@ public sealed class ConversationTests(PlatformFixture platform)
         Assert.Contains("product", proposal.Card.Summary + proposal.Card.WhatWillHappen, StringComparison.OrdinalIgnoreCase);
 
         var generated = await platform.Intent.InterpretAsync(new InterpretRequest { Utterance = "Yes!", SessionId = proposal.SessionId, AgentId = agent }, options);
-        Assert.Contains("Code generated successfully!", generated.Message, StringComparison.Ordinal);
+        Assert.True(generated.Message.Contains("Code generated successfully!", StringComparison.Ordinal), $"{generated.Message} {generated.Outcome}");
         var name = generated.Outcome.Name;
         Assert.Matches("^math_multiplication_[0-9]{3}$", name);
         Assert.Equal("1.0.0", generated.Outcome.Version);
@@ -64,7 +64,7 @@ public sealed class ConversationTests(PlatformFixture platform)
         Assert.Equal("1.0.0", runCard.Card.TargetVersion);
 
         var ran = await platform.Intent.InterpretAsync(new InterpretRequest { Utterance = "y", SessionId = proposal.SessionId, AgentId = agent }, options);
-        Assert.Contains("Code executed successfully!", ran.Message, StringComparison.Ordinal);
+        Assert.True(ran.Message.Contains("Code executed successfully!", StringComparison.Ordinal), $"{ran.Message} {ran.Outcome}");
         Assert.Contains("42", ran.Outcome.OutputJson, StringComparison.Ordinal);
     }
 
