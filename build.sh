@@ -108,10 +108,13 @@ run_tests() {
   log "dotnet test"
   local out status=0
   out="$(mktemp)"
-  dotnet test ScriptPlatform.sln -c "$CONFIGURATION" --no-build -nologo 2>&1 | tee "$out" || status=$?
+  dotnet test ScriptPlatform.sln -c "$CONFIGURATION" --no-build -nologo \
+    --blame-hang-timeout 10m --blame-hang-dump-type none --results-directory "$ROOT/TestResults" 2>&1 | tee "$out" || status=$?
 
   # One closing line over every test assembly.
-  awk '/^(Passed|Failed)! +- /{ gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+  # An assembly whose test host was stopped (a test hung past the blame timeout) counts as one failure.
+  awk '/Test Run Aborted/ { f += 1 }
+       /^(Passed|Failed)! +- /{ gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
        END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$out"
   grep -q -E '^(Passed|Failed)! +- ' "$out" || { echo "no test assembly reported results" >&2; status=1; }
   rm -f "$out"
