@@ -38,20 +38,17 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
         // The full-text query goes out first; the vector scan runs on this thread while Postgres works.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var fullTextTask = useFullText ? FullTextAsync(connection, request, query, category, pool) : Task.FromResult(new List<FullTextHit>());
-        List<VectorHit> semanticHits = [];
-        if (useSemantic)
+        List<VectorHit> semanticHits;
+        try
         {
-            var vector = await semantic.EmbedQueryAsync(query, cancellationToken);
-            var filter = new VectorFilter(category, request.IncludeDeprecated, request.Tags, string.IsNullOrEmpty(request.AgentId) ? null : request.AgentId);
-            try
-            {
-                semanticHits = (await semantic.Store.SearchAsync(vector, pool, filter, cancellationToken)).Where(h => h.Similarity >= MinSimilarity).ToList();
-            }
-            catch (VectorStoreUnavailableException e)
-            {
-                // Never a silently shorter list: the caller learns that meaning-based search is down.
-                throw RegistryErrors.Unavailable($"{e.Message}; retry shortly, or search with mode FULL_TEXT meanwhile");
-            }
+            semanticHits = useSemantic ? await SemanticAsync(request, query, category, pool, cancellationToken) : [];
+        }
+        catch
+        {
+            // The full-text query is still reading this connection: disposing the connection under it
+            // leaves both waiting on the same socket for ever, so it finishes (or fails) first.
+            await Task.WhenAny(fullTextTask);
+            throw;
         }
 
         var fullText = await fullTextTask;
@@ -103,6 +100,21 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
         var response = new SearchResponse { Mode = mode };
         response.Hits.AddRange(hits.Take(limit));
         return response;
+    }
+
+    private async Task<List<VectorHit>> SemanticAsync(SearchRequest request, string query, string? category, int pool, CancellationToken cancellationToken)
+    {
+        var vector = await semantic.EmbedQueryAsync(query, cancellationToken);
+        var filter = new VectorFilter(category, request.IncludeDeprecated, request.Tags, string.IsNullOrEmpty(request.AgentId) ? null : request.AgentId);
+        try
+        {
+            return (await semantic.Store.SearchAsync(vector, pool, filter, cancellationToken)).Where(h => h.Similarity >= MinSimilarity).ToList();
+        }
+        catch (VectorStoreUnavailableException e)
+        {
+            // Never a silently shorter list: the caller learns that meaning-based search is down.
+            throw RegistryErrors.Unavailable($"{e.Message}; retry shortly, or search with mode FULL_TEXT meanwhile");
+        }
     }
 
     private static SearchHit BuildHit(ScriptRow row, FusedItem? item, Dictionary<long, FullTextHit> ft, Dictionary<long, VectorHit> sem)
