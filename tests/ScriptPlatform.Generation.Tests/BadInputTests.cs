@@ -52,13 +52,14 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Update_refuses_empty_content_an_empty_instruction_and_content_over_256_KiB()
+    public async Task Update_refuses_empty_content_an_empty_instruction_content_over_256_KiB_and_a_current_version_that_is_not_one()
     {
         foreach (var (request, expected) in new[]
         {
             (new UpdateRequest { Content = "", Instruction = "x" }, "content is empty"),
             (new UpdateRequest { Content = Replies.AdditionScript, Instruction = " " }, "instruction is empty"),
             (new UpdateRequest { Content = new string('#', (256 * 1024) + 1), Instruction = "x" }, "content is 262,145 bytes"),
+            (new UpdateRequest { Content = Replies.AdditionScript, Instruction = "x", CurrentVersion = "1.0.0\n" }, "current_version '1.0.0?' is not a version: give the script's current version as X.Y.Z"),
         })
         {
             var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client.UpdateAsync(request, deadline: DateTime.UtcNow.AddSeconds(30)).ResponseAsync);
@@ -76,7 +77,7 @@ public sealed class BadInputTests : IAsyncLifetime
         {
             (new EmbedRequest(), StatusCode.InvalidArgument, "texts is empty"),
             (new EmbedRequest { Texts = { Enumerable.Repeat("x", 257) } }, StatusCode.ResourceExhausted, "257 texts in one call; at most 256"),
-            (new EmbedRequest { Texts = { "fine", "" } }, StatusCode.InvalidArgument, "texts[1] is empty"),
+            (new EmbedRequest { Texts = { "fine", "" } }, StatusCode.InvalidArgument, "texts[1] is empty; every text needs something to embed"),
             (new EmbedRequest { Texts = { "fine" }, Model = "other-model" }, StatusCode.InvalidArgument, "embeds with 'scripted-embedder'"),
         };
         foreach (var (request, code, expected) in cases)

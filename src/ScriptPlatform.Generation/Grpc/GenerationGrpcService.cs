@@ -7,6 +7,7 @@ using ScriptPlatform.Generation.Drafting;
 using ScriptPlatform.Generation.Models;
 using ScriptPlatform.Generation.Validation;
 using ScriptPlatform.ServiceDefaults.Grpc;
+using ScriptPlatform.ServiceDefaults.Text;
 using ProtoEmbedding = ScriptPlatform.Contracts.Generation.V1.Embedding;
 
 namespace ScriptPlatform.Generation.Grpc;
@@ -26,7 +27,7 @@ public sealed class GenerationGrpcService(
     /// <summary>Drafts a script from a description: validated by the model loop, or a labelled scaffold without a model.</summary>
     public override async Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context)
     {
-        var description = RequestRules.RequiredText(request.Description, "description");
+        var description = RequestRules.RequiredText(request.Description, "description", "say in a sentence what the script should do");
         var category = RequestRules.OptionalIdentifier(request.Category, "category", 24);
         var task = RequestRules.OptionalIdentifier(request.Task, "task", 32);
         var name = RequestRules.OptionalIdentifier(request.Name, "name", 64);
@@ -84,9 +85,10 @@ public sealed class GenerationGrpcService(
     /// <summary>Revises a script per an instruction through the same loop; returns the new content and a unified diff.</summary>
     public override async Task<UpdateResponse> Update(UpdateRequest request, ServerCallContext context)
     {
-        var content = RequestRules.RequiredText(request.Content, "content", RequestRules.MaxContentBytes);
-        var instruction = RequestRules.RequiredText(request.Instruction, "instruction");
+        var content = RequestRules.RequiredText(request.Content, "content", "send the script's current source", RequestRules.MaxContentBytes);
+        var instruction = RequestRules.RequiredText(request.Instruction, "instruction", "say in a sentence what to change");
         var name = RequestRules.OptionalIdentifier(request.Name, "name", 64);
+        var currentVersion = RequestRules.OptionalVersion(request.CurrentVersion, "current_version");
         var example = RequestRules.OptionalJsonObject(request.ExampleParamsJson, "example_params_json");
         var repairs = RequestRules.Repairs(request.MaxRepairs, _options.DefaultMaxRepairs, _options.MaxRepairsCap);
         if (!pipeline.HasDraftingModel)
@@ -106,7 +108,7 @@ public sealed class GenerationGrpcService(
             Validation = ProtoMapping.Report(draft.Validation),
             Summary = metadata is null ? Summaries.OneSentence(instruction) : Summaries.FromMetadata(metadata, name),
             Changelog = Revisions.Changelog(instruction),
-            SuggestedVersion = Revisions.SuggestedVersion(request.CurrentVersion, Revisions.TryParseMetadata(content), metadata),
+            SuggestedVersion = Revisions.SuggestedVersion(currentVersion ?? "", Revisions.TryParseMetadata(content), metadata),
             Source = GenerationSource.Model,
             Model = draft.Model,
             Usage = ledger.ToProto(),
@@ -122,7 +124,7 @@ public sealed class GenerationGrpcService(
     /// <summary>One sentence for search: from the drafting model, or extracted from the script's metadata without one.</summary>
     public override async Task<SummariseResponse> Summarise(SummariseRequest request, ServerCallContext context)
     {
-        var content = RequestRules.RequiredText(request.Content, "content", RequestRules.MaxContentBytes);
+        var content = RequestRules.RequiredText(request.Content, "content", "send the source of the script to summarise", RequestRules.MaxContentBytes);
         var name = RequestRules.OptionalIdentifier(request.Name, "name", 64);
         var maxWords = request.MaxWords switch
         {
@@ -162,7 +164,7 @@ public sealed class GenerationGrpcService(
 
         for (var i = 0; i < request.Texts.Count; i++)
         {
-            RequestRules.RequiredText(request.Texts[i], $"texts[{i}]", RequestRules.MaxEmbedTextBytes);
+            RequestRules.RequiredText(request.Texts[i], $"texts[{i}]", "every text needs something to embed (leave an empty one out)", RequestRules.MaxEmbedTextBytes);
         }
 
         var embedder = services.GetService<IEmbeddingGenerator<string, Embedding<float>>>() ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
@@ -170,7 +172,7 @@ public sealed class GenerationGrpcService(
         var served = embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "";
         if (request.Model.Length > 0 && request.Model != served)
         {
-            throw RequestRules.Invalid($"this service embeds with '{served}'; leave model empty or ask for that one, not '{request.Model}'");
+            throw RequestRules.Invalid($"this service embeds with '{served}'; leave model empty or ask for that one, not '{TextRules.Shown(request.Model)}'");
         }
 
         var clock = Stopwatch.StartNew();

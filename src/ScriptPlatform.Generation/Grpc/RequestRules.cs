@@ -2,10 +2,16 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
+using ScriptPlatform.Generation.Drafting;
+using ScriptPlatform.ServiceDefaults.Text;
 
 namespace ScriptPlatform.Generation.Grpc;
 
-/// <summary>The limits on what callers send, each refusal INVALID_ARGUMENT with what to change.</summary>
+/// <summary>
+/// The limits on what callers send, each refusal INVALID_ARGUMENT with what to change. NUL characters
+/// and unpaired surrogates never get here: ServiceDefaults' RequestTextInterceptor refuses them for every
+/// field first. A message quotes a caller's value only through <see cref="TextRules.Shown"/>.
+/// </summary>
 public static partial class RequestRules
 {
     /// <summary>Descriptions and instructions: a request, not a document.</summary>
@@ -22,11 +28,15 @@ public static partial class RequestRules
 
     public const int MaxSummaryWords = 200;
 
-    public static string RequiredText(string value, string field, int maxBytes = MaxTextBytes)
+    /// <summary>The Registry's longest version string.</summary>
+    public const int MaxVersionLength = 64;
+
+    /// <param name="whatToSend">What the caller should put in the field, ending the message about an empty one.</param>
+    public static string RequiredText(string value, string field, string whatToSend, int maxBytes = MaxTextBytes)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw Invalid($"{field} is empty; say in a sentence what the script should do");
+            throw Invalid($"{field} is empty; {whatToSend}");
         }
 
         return BoundedText(value, field, maxBytes);
@@ -38,11 +48,6 @@ public static partial class RequestRules
         if (bytes > maxBytes)
         {
             throw Invalid($"{field} is {bytes:N0} bytes; at most {maxBytes:N0} are allowed");
-        }
-
-        if (value.Contains('\0', StringComparison.Ordinal))
-        {
-            throw Invalid($"{field} contains a NUL character");
         }
 
         return value;
@@ -58,7 +63,7 @@ public static partial class RequestRules
 
         if (value.Length > maxLength || !Identifier().IsMatch(value))
         {
-            throw Invalid($"{field} '{Shown(value)}' must be lower-case ASCII letters, digits and '_', start with a letter, and be at most {maxLength} characters");
+            throw Invalid($"{field} '{TextRules.Shown(value)}' must be lower-case ASCII letters, digits and '_', start with a letter, and be at most {maxLength} characters");
         }
 
         return value;
@@ -86,6 +91,23 @@ public static partial class RequestRules
         }
     }
 
+    /// <summary>Null when empty; else a version X.Y.Z (a pre-release or build suffix allowed), as the Registry names versions.</summary>
+    public static string? OptionalVersion(string value, string field)
+    {
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        // The length is checked before the pattern runs.
+        if (value.Length > MaxVersionLength || !Revisions.IsVersion(value))
+        {
+            throw Invalid($"{field} '{TextRules.Shown(value)}' is not a version: give the script's current version as X.Y.Z (for example 1.2.0), or leave it empty");
+        }
+
+        return value;
+    }
+
     public static int Repairs(int requested, int defaultRepairs, int cap) => requested switch
     {
         0 => defaultRepairs,
@@ -95,8 +117,6 @@ public static partial class RequestRules
     };
 
     public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
-
-    private static string Shown(string value) => value.Length <= 40 ? value : value[..40] + "…";
 
     [GeneratedRegex(@"^[a-z][a-z0-9_]*\z")]
     private static partial Regex Identifier();

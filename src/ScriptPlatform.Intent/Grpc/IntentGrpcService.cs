@@ -1,4 +1,3 @@
-using System.Text;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Intent.V1;
@@ -15,8 +14,6 @@ namespace ScriptPlatform.Intent.Grpc;
 [BindServiceMethod(typeof(StrictServiceBinding<IntentService.IntentServiceBase>), "BindService")]
 public sealed class IntentGrpcService(Conversation conversation, IOptions<IntentOptions> options) : IntentService.IntentServiceBase
 {
-    private const int MaxIdLength = 128;
-
     private readonly IntentOptions _options = options.Value;
 
     /// <summary>Interprets an utterance: a card awaiting "yes", a read action's result, or an answer.</summary>
@@ -24,51 +21,43 @@ public sealed class IntentGrpcService(Conversation conversation, IOptions<Intent
     {
         if (string.IsNullOrWhiteSpace(request.Utterance))
         {
-            throw Invalid("utterance is empty: say what you would like to do, for example \"run code math_addition_001.py\".");
+            throw RequestRules.Invalid("utterance is empty: say what you would like to do, for example \"run code math_addition_001.py\".");
         }
 
-        var bytes = Encoding.UTF8.GetByteCount(request.Utterance);
-        if (bytes > _options.MaxUtteranceBytes)
-        {
-            throw Invalid($"utterance is {bytes} bytes; at most {_options.MaxUtteranceBytes} bytes (8 KiB) are accepted. Send one short request; put data in an attachment.");
-        }
-
-        Id(request.SessionId, "session_id");
-        Id(request.AgentId, "agent_id");
+        RequestRules.Spoken(request.Utterance, "utterance", _options.MaxUtteranceBytes, "Send one short request; put data in an attachment.");
+        RequestRules.Id(request.SessionId, "session_id");
+        RequestRules.Id(request.AgentId, "agent_id");
+        RequestRules.Caller(request.Caller, "caller");
         return conversation.InterpretAsync(request, CallerIdentity.From(context, request.Caller));
     }
 
     /// <summary>Answers a pending confirmation by id; on yes the action runs and its outcome is returned.</summary>
-    public override Task<ConfirmResponse> Confirm(ConfirmRequest request, ServerCallContext context) =>
-        conversation.ConfirmAsync(request, CallerIdentity.From(context, request.Caller));
+    public override Task<ConfirmResponse> Confirm(ConfirmRequest request, ServerCallContext context)
+    {
+        RequestRules.Defined(request.Answer, "answer");
+        RequestRules.Spoken(request.Text, "text", _options.MaxUtteranceBytes, "Answer with \"yes\" or \"no\" (or set answer instead).");
+        RequestRules.Caller(request.Caller, "caller");
+        return conversation.ConfirmAsync(request, CallerIdentity.From(context, request.Caller));
+    }
 
     /// <summary>The caller's session with its pending action.</summary>
     public override Task<GetSessionResponse> GetSession(GetSessionRequest request, ServerCallContext context)
     {
         if (string.IsNullOrEmpty(request.SessionId))
         {
-            throw Invalid("session_id is empty: give the id an Interpret response returned.");
+            throw RequestRules.Invalid("session_id is empty: give the id an Interpret response returned.");
         }
 
-        Id(request.SessionId, "session_id");
+        RequestRules.Id(request.SessionId, "session_id");
         return conversation.GetSessionAsync(request, CallerIdentity.From(context, null));
     }
 
     /// <summary>The caller's pending confirmations, optionally of one session or agent.</summary>
     public override Task<ListPendingResponse> ListPending(ListPendingRequest request, ServerCallContext context)
     {
-        Id(request.SessionId, "session_id");
-        Id(request.AgentId, "agent_id");
+        RequestRules.Id(request.SessionId, "session_id");
+        RequestRules.Id(request.AgentId, "agent_id");
+        RequestRules.NoPageToken(request.Page?.PageToken ?? "", "page.page_token");
         return conversation.ListPendingAsync(request, CallerIdentity.From(context, null));
     }
-
-    private static void Id(string value, string field)
-    {
-        if (value.Length > MaxIdLength || value.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '@')))
-        {
-            throw Invalid($"{field} must be at most {MaxIdLength} characters of letters, digits and - _ . : @.");
-        }
-    }
-
-    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 }

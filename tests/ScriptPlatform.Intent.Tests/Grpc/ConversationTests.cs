@@ -296,4 +296,41 @@ public sealed class ConversationTests(IntentPlatform platform)
         Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() =>
             Intent.ConfirmAsync(new ConfirmRequest { ConfirmationId = "nope" }, platform.Alice).ResponseAsync)).StatusCode);
     }
+
+    [Fact]
+    public async Task An_answer_the_schema_does_not_define_is_refused_and_the_card_stays_pending()
+    {
+        var name = await PublishAsync();
+        var card = await SayAsync($"run {name} with a=1");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Intent.ConfirmAsync(
+            new ConfirmRequest { ConfirmationId = card.Proposal.ConfirmationId, Answer = (ConfirmAnswer)7 }, platform.Alice).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("answer 7 is not a ConfirmAnswer value; send one of Unspecified (0), Yes (1), No (2)", error.Status.Detail, StringComparison.Ordinal);
+        var pending = await Intent.ListPendingAsync(new ListPendingRequest { SessionId = card.SessionId }, platform.Alice);
+        Assert.Equal(card.Proposal.ConfirmationId, Assert.Single(pending.Pending).ConfirmationId);
+    }
+
+    [Fact]
+    public async Task An_unprintable_or_overlong_caller_label_and_a_page_token_never_issued_are_refused_before_anything_is_written()
+    {
+        // Without a key the label is what the Executor records, and it refuses both: after a yes the card would already be claimed.
+        var anonymous = new CallOptions(deadline: DateTime.UtcNow.AddSeconds(60));
+        foreach (var (caller, expected) in new[] { ("bob\n", "caller contains the control character U+000A at position 3"), (new string('b', 257), "caller is 257 characters; at most 256") })
+        {
+            var session = "edge-" + Guid.NewGuid().ToString("N");
+            var error = await Assert.ThrowsAsync<RpcException>(() => Intent.InterpretAsync(
+                new InterpretRequest { Utterance = "help", SessionId = session, Caller = caller }, anonymous).ResponseAsync);
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            Assert.StartsWith(expected, error.Status.Detail, StringComparison.Ordinal);
+            var absent = await Assert.ThrowsAsync<RpcException>(() => Intent.GetSessionAsync(new GetSessionRequest { SessionId = session }, anonymous).ResponseAsync);
+            Assert.Equal(StatusCode.NotFound, absent.StatusCode);
+        }
+
+        var token = await Assert.ThrowsAsync<RpcException>(() => Intent.ListPendingAsync(
+            new ListPendingRequest { Page = new PageRequest { PageToken = "next" } }, platform.Alice).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, token.StatusCode);
+        Assert.StartsWith("page.page_token is not a token this service issued", token.Status.Detail, StringComparison.Ordinal);
+    }
 }

@@ -171,12 +171,15 @@ public sealed class IntentHost(WebApplication app, Uri address, string database)
 
     public string Database { get; } = database;
 
-    public IntentService.IntentServiceClient Client { get; } = new(GrpcChannel.ForAddress(address));
+    public GrpcChannel Channel { get; } = GrpcChannel.ForAddress(address);
+
+    public IntentService.IntentServiceClient Client => new(Channel);
 
     public IServiceProvider Services => app.Services;
 
     public async ValueTask DisposeAsync()
     {
+        Channel.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
     }

@@ -4,7 +4,7 @@ using Grpc.Core;
 
 namespace ScriptPlatform.Testing.BadInput;
 
-/// <summary>A running service as the sweep drives it: the valid request each rpc is swept from, a caller, and its database's row counts.</summary>
+/// <summary>A running service as the sweep drives it: the valid request each rpc is swept from, a caller, and what a refusal must leave unchanged.</summary>
 public interface ISweepTarget
 {
     ServiceDescriptor Service { get; }
@@ -18,6 +18,9 @@ public interface ISweepTarget
     /// <summary>Row counts before a case, once whatever earlier cases started in the background has settled.</summary>
     Task<SortedDictionary<string, long>> SettledRowCountsAsync();
 
-    /// <summary>The number of rows of every table of the service's database.</summary>
+    /// <summary>
+    /// What a refused call must leave as it was: the number of rows of every table of the service's
+    /// database, or for a service that stores nothing (Generation) the requests its model received.
+    /// </summary>
     Task<SortedDictionary<string, long>> RowCountsAsync();
 }
