@@ -291,7 +291,7 @@ static void PrintQualitySplits(string title, Dictionary<SearchMode, Quality> qua
     foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMode.Hybrid })
     {
         var q = quality[mode];
-        Console.WriteLine(string.Format(inv, "| {0} | {1:F3} | {2:F3} | {3:F3} | {4:F3} | {5:F3} | {6:F3} |", mode, q.Dev.Recall, q.Dev.Mrr, q.HeldOut.Recall, q.HeldOut.Mrr, q.Recall, q.Mrr));
+        Console.WriteLine(string.Format(inv, "| {0} | {1:F4} | {2:F4} | {3:F4} | {4:F4} | {5:F4} | {6:F4} |", mode, q.Dev.Recall, q.Dev.Mrr, q.HeldOut.Recall, q.HeldOut.Mrr, q.Recall, q.Mrr));
     }
 
     Console.WriteLine();

@@ -8,15 +8,15 @@ namespace ScriptPlatform.Registry.Bench;
 /// <summary>
 /// Chooses <see cref="HybridRanking.Weights"/>: reads each labelled query's two signals from the
 /// running registry once (semantic with similarities, full text with ts_rank) and its word
-/// evidence from the database, then ranks them offline with the registry's own
+/// evidence from the database (for the same head as the registry), then ranks them offline with the registry's own
 /// <see cref="HybridRanking"/> under every weight on a grid. The best weights are chosen on the dev
 /// half only; the held-out half is reported for them, never used to choose.
 /// </summary>
 public static class WeightSweep
 {
-    private static readonly double[] FullTextGrid = [0, 0.02, 0.05, 0.1, 0.2];
-    private static readonly double[] OverlapGrid = [0, 0.05, 0.1, 0.15, 0.2, 0.3];
-    private static readonly double[] DirectionGrid = [0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4];
+    private static readonly double[] FullTextGrid = [0, 0.01, 0.02, 0.05, 0.1];
+    private static readonly double[] OverlapGrid = [0, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2];
+    private static readonly double[] DirectionGrid = [0, 0.05, 0.1, 0.15, 0.2, 0.3];
 
     private sealed record Case(int ScriptIndex, string Query, long Target, List<RankingCandidate> Candidates);
 
@@ -44,7 +44,7 @@ public static class WeightSweep
                 var candidates = HybridRanking.Candidates(
                     semantic.Hits.Select(h => new VectorHit(ids[h.Script.Name], (float)h.SemanticSimilarity)).ToList(),
                     fullText.Hits.Select(h => (ids[h.Script.Name], h.FullTextScore)).ToList());
-                await LexicalEvidence.AddAsync(connection, q, candidates, CancellationToken.None);
+                await LexicalEvidence.AddAsync(connection, q, candidates, 10, CancellationToken.None);
                 cases.Add(new Case(index, q, ids[labeled[index].Name], candidates));
             }
         }
@@ -65,7 +65,7 @@ public static class WeightSweep
         Console.WriteLine("|---|---|---|---|---|");
         foreach (var (label, w, q) in new[] { ("similarity alone", new RankingWeights(0, 0, 0), semanticOnly), ("best on dev", best.Weights, best.Quality), ("HybridRanking.Weights", HybridRanking.Weights, current) })
         {
-            Console.WriteLine(string.Format(inv, "| {0}: {1}, {2}, {3} | {4:F3} | {5:F3} | {6:F3} | {7:F3} |", label, w.FullText, w.WordOverlap, w.Direction, q.Dev.Recall, q.Dev.Mrr, q.HeldOut.Recall, q.HeldOut.Mrr));
+            Console.WriteLine(string.Format(inv, "| {0}: {1}, {2}, {3} | {4:F4} | {5:F4} | {6:F4} | {7:F4} |", label, w.FullText, w.WordOverlap, w.Direction, q.Dev.Recall, q.Dev.Mrr, q.HeldOut.Recall, q.HeldOut.Mrr));
         }
 
         Console.WriteLine();
@@ -80,6 +80,24 @@ public static class WeightSweep
                 if (rank != 1)
                 {
                     Console.WriteLine($"  dev rank {rank} '{c.Query}' -> {names[c.Target]}; first: " + string.Join(", ", ranked.Take(3).Select(r => string.Format(inv, "{0} ({1:F3} sim {2:F3} ov {3:F2} dir {4:F2})", names[r.Id], r.Score, r.Similarity, r.WordOverlap, r.Direction))));
+                }
+            }
+
+            Console.WriteLine();
+            // How the dev half moves with the direction weight, the rest as chosen.
+            foreach (var d in DirectionGrid)
+            {
+                var w = best.Weights with { Direction = d };
+                var q = Evaluate(cases, w);
+                Console.WriteLine(string.Format(inv, "  direction {0}: dev Recall@5 {1:F3} MRR@10 {2:F3}", d, q.Dev.Recall, q.Dev.Mrr));
+                foreach (var c in cases.Where(c => c.ScriptIndex % 2 == 0))
+                {
+                    var was = HybridRanking.Rank(c.Candidates, best.Weights).FindIndex(r => r.Id == c.Target) + 1;
+                    var now = HybridRanking.Rank(c.Candidates, w).FindIndex(r => r.Id == c.Target) + 1;
+                    if (now != was)
+                    {
+                        Console.WriteLine($"    '{c.Query}' -> {names[c.Target]}: rank {was} -> {now}, first {names[HybridRanking.Rank(c.Candidates, w)[0].Id]}");
+                    }
                 }
             }
 

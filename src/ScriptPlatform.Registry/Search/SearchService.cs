@@ -21,9 +21,6 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
     /// <summary>Below this cosine similarity a semantic neighbour is noise, not a match.</summary>
     public const float MinSimilarity = 0.05f;
 
-    /// <summary>Candidates (at least) whose word evidence is read: enough that no later one could climb into a top 10.</summary>
-    private const int LexicalHead = 30;
-
     /// <summary>Cap on full-text matches ranked per query, to bound the cost of very common words.</summary>
     private const int MatchCap = 2000;
 
@@ -61,14 +58,12 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
         var fullText = await fullTextTask;
 
         var candidates = HybridRanking.Candidates(semanticHits, fullText.Select(f => (f.Id, f.Rank)).ToList());
-        // Word evidence only for the head that can still reach the top: its weights are small next to similarity.
-        var head = HybridRanking.Rank(candidates).Take(Math.Max(limit * 3, LexicalHead)).ToList();
-        if (useFullText)
+        if (useFullText && useSemantic)
         {
-            await LexicalEvidence.AddAsync(connection, query, head, cancellationToken);
+            await LexicalEvidence.AddAsync(connection, query, candidates, limit, cancellationToken);
         }
 
-        var fused = HybridRanking.Rank(candidates);
+        var fused = HybridRanking.Rank(candidates, mode == SearchMode.FullText ? HybridRanking.FullTextOnly : HybridRanking.Weights);
         // Category and deprecation are already applied by both signals; only tag and agent filters
         // can still drop candidates, so without them a short head of the fused list is enough.
         var candidateIds = fused.Take(extraFilters ? fused.Count : limit * 2).Select(f => f.Id).ToArray();

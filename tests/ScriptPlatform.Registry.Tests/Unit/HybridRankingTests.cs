@@ -96,31 +96,51 @@ public class HybridRankingTests
         Assert.True(HybridRanking.MaxScore(w) > ranked[0].Score);
     }
 
+    /// <summary>Every pair directed: as if "to" stood between each two query words.</summary>
+    private static bool[,] AllDirected(int words) => LexicalEvidence.DirectedPairs(Enumerable.Range(0, words).Select(i => i * 2).ToArray(), Enumerable.Range(0, words).Select(i => (i * 2) + 1).ToArray());
+
     [Theory]
-    [InlineData(new[] { 2, 5 }, 1.0)]
+    [InlineData(new[] { 2, 5 }, 0.0)]
     [InlineData(new[] { 5, 2 }, -1.0)]
-    [InlineData(new[] { 2, 0, 5 }, 1.0)]
-    [InlineData(new[] { 1, 3, 2 }, 1.0 / 3)]
+    [InlineData(new[] { 2, 0, 5 }, 0.0)]
+    [InlineData(new[] { 1, 3, 2 }, -1.0 / 3)]
     [InlineData(new[] { 4 }, 0.0)]
     [InlineData(new int[0], 0.0)]
-    public void Direction_is_the_mean_agreement_of_word_pairs_with_the_query_order(int[] positions, double expected) =>
-        Assert.Equal(expected, LexicalEvidence.Direction(positions), 9);
+    public void Direction_is_minus_the_share_of_directed_word_pairs_in_reverse_order(int[] positions, double expected) =>
+        Assert.Equal(expected, LexicalEvidence.Direction(AllDirected(positions.Length), positions), 9);
+
+    [Fact]
+    public void Only_pairs_with_to_into_or_as_between_them_state_a_direction()
+    {
+        // "convert(1) csv(2) into(3) json(4)": convert-csv is phrasing, csv-json and convert-json cross "into".
+        var directed = LexicalEvidence.DirectedPairs([1, 2, 4], [3]);
+        Assert.Equal(new[] { false, true, true }, new[] { directed[0, 1], directed[0, 2], directed[1, 2] });
+        // "unpack(1) zip(3) file(4)": no marker, so "files of a zip archive" is not reversed.
+        Assert.Equal(0.0, LexicalEvidence.Direction(LexicalEvidence.DirectedPairs([1, 3, 4], []), [0, 0, 0], [0, 9, 5]), 9);
+    }
 
     [Fact]
     public void Direction_is_judged_within_each_field_never_across_them()
     {
-        // "convert csv json" against name "data csv to json" (csv 2, json 4; no "convert") and
-        // description "Convert a CSV file to JSON" (7, 9, 12): every pair agrees.
-        Assert.Equal(1.0, LexicalEvidence.Direction([0, 2, 4], [7, 9, 12]), 9);
-        // Its twin "data json to csv" / "Convert a JSON file to CSV": csv after json in both fields
-        // (-2), "convert" first as in the query (+2).
-        Assert.Equal(0.0, LexicalEvidence.Direction([0, 4, 2], [7, 12, 9]), 9);
+        var directed = LexicalEvidence.DirectedPairs([1, 2, 4], [3]);
+        // "convert csv into json" against name "data csv to json" (csv 2, json 4; no "convert") and
+        // description "Convert a CSV file to JSON" (7, 9, 12): no directed pair reversed.
+        Assert.Equal(0.0, LexicalEvidence.Direction(directed, [0, 2, 4], [7, 9, 12]), 9);
+        // Its twin "data json to csv" / "Convert a JSON file to CSV": the name is wholly reversed
+        // (1 of 1 directed pairs), the description in part (1 of 2); the name counts.
+        Assert.Equal(-1.0, LexicalEvidence.Direction(directed, [0, 4, 2], [7, 12, 9]), 9);
+        Assert.Equal(-0.5, LexicalEvidence.Direction(directed, [0, 0, 0], [7, 12, 9]), 9);
     }
 
     [Fact]
-    public void Overlap_is_the_share_of_query_words_present()
+    public void Overlap_weighs_each_query_word_by_how_few_candidates_contain_it()
     {
-        Assert.Equal(2.0 / 3, LexicalEvidence.Overlap([3, 0, 7]), 9);
-        Assert.Equal(0, LexicalEvidence.Overlap([]));
+        // Word 0 in all three candidates, word 1 in one, word 2 in none.
+        int[][] candidates = [[1, 0, 0], [2, 5, 0], [3, 0, 0]];
+        var idf = LexicalEvidence.Idf(candidates);
+        Assert.Equal([Math.Log(2), Math.Log(4), 0], idf);
+        Assert.Equal(1.0, LexicalEvidence.Overlap(candidates[1], idf), 9);
+        Assert.Equal(Math.Log(2) / (Math.Log(2) + Math.Log(4)), LexicalEvidence.Overlap(candidates[0], idf), 9);
+        Assert.Equal(0, LexicalEvidence.Overlap([], []));
     }
 }
