@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace ScriptPlatform.Registry.Search;
 
@@ -75,9 +74,10 @@ public sealed partial class EmbeddingQueue(ScriptEmbedder embedder, VectorStoreS
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or HttpRequestException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // The scripts keep no vector; the sweep retries them.
+                // Any failure (database, model, endpoint): the scripts keep no vector and the sweep
+                // retries them. This loop must outlive it, since the sweep runs in it too.
                 LogFailed(logger, batch.Count, e);
             }
             finally
