@@ -2,8 +2,9 @@ namespace ScriptPlatform.Registry.Search;
 
 /// <summary>
 /// Hybrid ranking with the semantic signal as its floor. A candidate's score is its cosine
-/// similarity plus bounded lexical evidence: its full-text rank (all query words matched), the
-/// share of query words it contains, and whether those words appear in the query's order (what
+/// similarity plus bounded lexical evidence (<see cref="LexicalEvidence"/>): its full-text rank (all
+/// query words matched), the rarity-weighted share of query words it contains, and a penalty when its
+/// name or description has a directed pair of them ("csv into json") the other way round (what
 /// tells csv→json from json→csv). Full text only adds evidence: a candidate the vector store did not
 /// return is never placed above a semantic hit (similarity ≥ <see cref="SemanticHitFloor"/>), so
 /// full text cannot push a semantic hit out of any top k; it can only reorder semantic candidates
