@@ -40,12 +40,15 @@ await using (var registry = await RegistryProcess.StartAsync(registryDll, qualit
         await client.PublishAsync(LabeledPublish(s), admin);
     }
 
+    Console.WriteLine(string.Format(inv, "all {0} labelled scripts findable by meaning {1:F2} s after the last publish returned", labeled.Count, await UntilFindable(client, labeled)));
     quality = await Evaluate(client, labeled, verbose);
+    await WeightSweep.RunAsync(client, qualityDb, labeled, verbose);
 }
 
 if (args.Contains("--quality-only"))
 {
     PrintQualitySplits("Search quality on the labelled set", quality);
+    Console.WriteLine(Targets(quality));
     return 0;
 }
 
@@ -153,6 +156,8 @@ foreach (var s in labeled)
     await scaleClient.PublishAsync(LabeledPublish(s), admin100k);
 }
 
+var findableAtScale = await UntilFindable(scaleClient, labeled);
+
 var qualityAtScale = await Evaluate(scaleClient, labeled, false);
 var rssEnd = scaleRegistry.RssMiB();
 
@@ -170,9 +175,8 @@ foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMod
 Console.WriteLine();
 PrintQualitySplits("Labelled set alone, by split", quality);
 PrintQualitySplits("Among 100k, by split", qualityAtScale);
-Console.WriteLine(string.Format(inv, "hybrid vs full text only: Recall@5 {0:F2}x, MRR {1:F2}x; hybrid target Recall@5 >= 0.9: {2}",
-    quality[SearchMode.Hybrid].Recall / Math.Max(quality[SearchMode.FullText].Recall, 1e-9), quality[SearchMode.Hybrid].Mrr / Math.Max(quality[SearchMode.FullText].Mrr, 1e-9),
-    quality[SearchMode.Hybrid].Recall >= 0.9 ? "met" : "NOT met"));
+Console.WriteLine(string.Format(inv, "hybrid vs full text only: Recall@5 {0:F2}x, MRR {1:F2}x; {2}",
+    quality[SearchMode.Hybrid].Recall / Math.Max(quality[SearchMode.FullText].Recall, 1e-9), quality[SearchMode.Hybrid].Mrr / Math.Max(quality[SearchMode.FullText].Mrr, 1e-9), Targets(quality)));
 Console.WriteLine();
 Console.WriteLine($"## Speed with {scale:N0} scripts (seeded by COPY in {seedSeconds:F1} s; registry start-up incl. loading the vector index {startSeconds:F1} s)");
 Console.WriteLine();
@@ -189,6 +193,7 @@ Console.WriteLine(string.Format(inv, "| publish over gRPC, {0} clients: latency 
 Console.WriteLine();
 Console.WriteLine(string.Format(inv, "publish: {0:N0} new scripts in {1:F1} s = {2:F0} publishes/s with {3} concurrent clients ({4} failed); target >= 500/s: {5}; the gRPC floor at the same concurrency is {6:F0} calls/s ({7:P1} of it)",
     published, publishElapsed, publishRate, clients, failures, publishRate >= 500 ? "met" : "NOT met", floorConcurrent, publishRate / floorConcurrent));
+Console.WriteLine(string.Format(inv, "publishing embeds off the request path: the {0} labelled scripts were all findable by meaning {1:F2} s after the last publish (target: within 2 s)", labeled.Count, findableAtScale));
 Console.WriteLine(string.Format(inv, "registry memory (RSS): {0:F0} MiB with {1:N0} scripts loaded, {2:F0} MiB at the end ({3:N0} scripts)", rssLoaded, scale, rssEnd, scale + published + labeled.Count));
 Console.WriteLine(string.Format(inv, "bench wall time: {0:F0} s; machine load average at the end: {1}", total.Elapsed.TotalSeconds, File.ReadAllText("/proc/loadavg").Trim()));
 return 0;
@@ -243,6 +248,39 @@ static async Task<Dictionary<SearchMode, Quality>> Evaluate(RegistryService.Regi
     return result;
 }
 
+// Embedding runs after the commit: seconds until the last published script is found by a semantic
+// search for its own description (then every other one is checked too).
+static async Task<double> UntilFindable(RegistryService.RegistryServiceClient client, List<LabeledScript> labeled)
+{
+    var watch = Stopwatch.StartNew();
+    // The last one first: the time is the queue's, not that of checking every script one by one.
+    var lastFound = 0.0;
+    foreach (var s in labeled.AsEnumerable().Reverse())
+    {
+        while (!(await client.SearchAsync(new SearchRequest { Query = s.Description, Mode = SearchMode.Semantic, Limit = 10 })).Hits.Any(h => h.Script.Name == s.Name))
+        {
+            if (watch.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"{s.Name} was not findable by meaning 60 s after publishing");
+            }
+
+            await Task.Delay(20);
+        }
+
+        lastFound = lastFound == 0 ? watch.Elapsed.TotalSeconds : lastFound;
+    }
+
+    return lastFound;
+}
+
+// Issue 13's targets, per half: the held-out half must meet them too, not only the half the weights were chosen on.
+static string Targets(Dictionary<SearchMode, Quality> quality)
+{
+    var h = quality[SearchMode.Hybrid];
+    var met = h.Dev.Recall >= 0.97 && h.Dev.Mrr >= 0.90 && h.HeldOut.Recall >= 0.97 && h.HeldOut.Mrr >= 0.90;
+    return $"hybrid targets Recall@5 >= 0.97 and MRR@10 >= 0.90 on dev and held-out: {(met ? "met" : "NOT met")}";
+}
+
 static void PrintQualitySplits(string title, Dictionary<SearchMode, Quality> quality)
 {
     var inv = CultureInfo.InvariantCulture;
@@ -253,7 +291,7 @@ static void PrintQualitySplits(string title, Dictionary<SearchMode, Quality> qua
     foreach (var mode in new[] { SearchMode.FullText, SearchMode.Semantic, SearchMode.Hybrid })
     {
         var q = quality[mode];
-        Console.WriteLine(string.Format(inv, "| {0} | {1:F3} | {2:F3} | {3:F3} | {4:F3} | {5:F3} | {6:F3} |", mode, q.Dev.Recall, q.Dev.Mrr, q.HeldOut.Recall, q.HeldOut.Mrr, q.Recall, q.Mrr));
+        Console.WriteLine(string.Format(inv, "| {0} | {1:F4} | {2:F4} | {3:F4} | {4:F4} | {5:F4} | {6:F4} |", mode, q.Dev.Recall, q.Dev.Mrr, q.HeldOut.Recall, q.HeldOut.Mrr, q.Recall, q.Mrr));
     }
 
     Console.WriteLine();

@@ -52,8 +52,12 @@ public static class RegistryExtensions
         services.Configure<DevelopmentKeyOptions>(configuration.GetSection(DevelopmentKeyOptions.Section));
         services.AddHostedService<DevelopmentKeyProvisioner>();
 
+        services.AddSingleton<ScriptEmbedder>();
         services.AddSingleton<VectorStoreSynchronizer>();
         services.AddHostedService(sp => sp.GetRequiredService<VectorStoreSynchronizer>());
+        // After the synchroniser: its start-up backfill has embedded what a crash left behind.
+        services.AddSingleton<EmbeddingQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddingQueue>());
         // Readiness (and gRPC health) include the vector store: Qdrant down means not ready.
         services.AddHealthChecks().AddCheck<VectorStoreSynchronizer>("vector-store");
 

@@ -16,10 +16,10 @@ namespace ScriptPlatform.Registry.Infrastructure;
 
 /// <summary>
 /// The registry's writes and reads over Postgres. Every write runs in one transaction (rows, audit
-/// entry, counters, embedding) so a failure leaves nothing behind; the vector store and
+/// entry, counters) so a failure leaves nothing behind; the embedding queue, the vector store and
 /// the broker are told only after the commit.
 /// </summary>
-public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex semantic, VectorStoreSynchronizer vectors, IRegistryEvents events, TimeProvider time)
+public sealed class ScriptStore(NpgsqlDataSource dataSource, VectorStoreSynchronizer vectors, EmbeddingQueue embeddings, IRegistryEvents events, TimeProvider time)
 {
     static ScriptStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -51,13 +51,7 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
 
     private async Task<PublishResponse> PublishOnceAsync(PublishCommand cmd, Caller caller, CancellationToken cancellationToken)
     {
-        // Embed before the transaction so no row lock waits on the embedder; redone inside only if
-        // the final text differs (when fields fall back to the stored ones).
-        var description = cmd.Description ?? cmd.Parsed.Description ?? "";
         var summary = cmd.Summary ?? MetadataMapping.DeriveSummary(cmd.Parsed);
-        var guessText = SemanticIndex.TextOf(cmd.Name, description, summary);
-        var vector = await semantic.EmbedQueryAsync(guessText, cancellationToken);
-
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         var existing = await connection.QuerySingleOrDefaultAsync<ScriptRow>(
@@ -75,18 +69,16 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
             throw RegistryErrors.InvalidArgument(categoryError + " (from the script's [tool.scriptplatform] category)");
         }
 
-        description = cmd.Description ?? cmd.Parsed.Description ?? existing?.Description ?? "";
+        var description = cmd.Description ?? cmd.Parsed.Description ?? existing?.Description ?? "";
         if (string.IsNullOrWhiteSpace(summary))
         {
             summary = existing?.Summary ?? "";
         }
 
         var tags = cmd.Tags.Count > 0 ? cmd.Tags.ToArray() : existing?.Tags ?? [];
-        var finalText = SemanticIndex.TextOf(cmd.Name, description, summary);
-        if (finalText != guessText)
-        {
-            vector = await semantic.EmbedQueryAsync(finalText, cancellationToken);
-        }
+        // The model runs after the commit (EmbeddingQueue), never inside a request: a changed text
+        // drops the old vector here, in the transaction, which is what marks the script as pending.
+        var textChanged = existing is null || SemanticIndex.TextOf(existing.Name, existing.Description, existing.Summary) != SemanticIndex.TextOf(cmd.Name, description, summary);
 
         long scriptId;
         if (existing is null)
@@ -161,10 +153,17 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
         await connection.ExecuteAsync(
             """
             UPDATE scripts SET latest_version = @version, latest_content_hash = @hash, updated_at = now() WHERE id = @scriptId;
-            INSERT INTO script_embeddings (script_id, model, vector) VALUES (@scriptId, @model, @vector)
-            ON CONFLICT (script_id) DO UPDATE SET model = excluded.model, vector = excluded.vector, revision = nextval('embedding_revision');
             """,
-            new { scriptId, version = cmd.Version.Text, hash = cmd.ContentHash, model = semantic.ModelId, vector }, tx);
+            new { scriptId, version = cmd.Version.Text, hash = cmd.ContentHash }, tx);
+        if (textChanged)
+        {
+            await connection.ExecuteAsync("DELETE FROM script_embeddings WHERE script_id = @scriptId", new { scriptId }, tx);
+        }
+        else
+        {
+            // Same text, same vector; category, tags or agents in the store's payload may have changed.
+            await BumpVectorRevisionAsync(connection, tx, scriptId);
+        }
 
         if (ScriptNames.TryParseGenerated(cmd.Name, out var prefix, out var number))
         {
@@ -184,7 +183,15 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, SemanticIndex seman
             new { version = cmd.Version.Text, hash = cmd.ContentHash, source = cmd.Source.ToString(), created, agent = cmd.AgentId }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
 
-        await vectors.RefreshAsync(scriptId, cancellationToken);
+        if (textChanged)
+        {
+            embeddings.Enqueue(scriptId);
+        }
+        else
+        {
+            await vectors.RefreshAsync(scriptId, cancellationToken);
+        }
+
         await events.PublishedAsync(new ScriptPublished(cmd.Name, cmd.Version.Text, cmd.ContentHash, category, existing?.Owner ?? caller.Principal, created,
             caller.Principal, time.GetUtcNow()), cancellationToken);
         return new PublishResponse { Version = version.ToInfo(cmd.Name), CreatedScript = created, Metadata = cmd.Metadata };

@@ -9,7 +9,8 @@ namespace ScriptPlatform.Registry.Search;
 
 /// <summary>
 /// Hybrid search: Postgres full text (weighted tsvector, websearch syntax) and the vector store
-/// run side by side, their ranked lists are fused by reciprocal rank, and the winners are read
+/// run side by side, <see cref="HybridRanking"/> orders the candidates by similarity plus word
+/// evidence (never letting a full-text-only match pass a semantic hit), and the winners are read
 /// back with every filter applied in one query.
 /// </summary>
 public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex semantic)
@@ -53,9 +54,13 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
 
         var fullText = await fullTextTask;
 
-        var ftIds = fullText.Select(f => f.Id).ToList();
-        var semIds = semanticHits.Select(h => h.ScriptId).ToList();
-        var fused = ReciprocalRankFusion.Fuse([ftIds, semIds]);
+        var candidates = HybridRanking.Candidates(semanticHits, fullText.Select(f => (f.Id, f.Rank)).ToList());
+        if (useFullText && useSemantic)
+        {
+            await LexicalEvidence.AddAsync(connection, query, candidates, limit, cancellationToken);
+        }
+
+        var fused = HybridRanking.Rank(candidates, mode == SearchMode.FullText ? HybridRanking.FullTextOnly : HybridRanking.Weights);
         // Category and deprecation are already applied by both signals; only tag and agent filters
         // can still drop candidates, so without them a short head of the fused list is enough.
         var candidateIds = fused.Take(extraFilters ? fused.Count : limit * 2).Select(f => f.Id).ToArray();
@@ -72,15 +77,14 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
             new { ids = candidateIds, query, category, deprecated = request.IncludeDeprecated, tags = request.Tags.ToArray(), agent = request.AgentId })).ToDictionary(r => r.Id);
 
         var ftById = fullText.ToDictionary(f => f.Id);
-        var semById = semanticHits.ToDictionary(h => h.ScriptId);
         var hits = new List<SearchHit>();
         var exact = rows.Values.FirstOrDefault(r => r.Name == query);
         if (exact is not null)
         {
-            var hit = BuildHit(exact, fused.FirstOrDefault(f => f.Id == exact.Id), ftById, semById);
+            var hit = BuildHit(exact, fused.FirstOrDefault(f => f.Id == exact.Id), ftById);
             hit.MatchedSignals.Insert(0, SearchSignal.ExactName);
             // An exact name outranks everything: one more than the best possible fused score.
-            hit.Score = 1 + (2.0 / (ReciprocalRankFusion.DefaultK + 1));
+            hit.Score = 1 + HybridRanking.MaxScore(HybridRanking.Weights);
             hits.Add(hit);
         }
 
@@ -93,7 +97,7 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
 
             if (rows.TryGetValue(item.Id, out var row) && row != exact)
             {
-                hits.Add(BuildHit(row, item, ftById, semById));
+                hits.Add(BuildHit(row, item, ftById));
             }
         }
 
@@ -117,13 +121,13 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
         }
     }
 
-    private static SearchHit BuildHit(ScriptRow row, FusedItem? item, Dictionary<long, FullTextHit> ft, Dictionary<long, VectorHit> sem)
+    private static SearchHit BuildHit(ScriptRow row, RankingCandidate? item, Dictionary<long, FullTextHit> ft)
     {
         var hit = new SearchHit { Script = row.ToSummary(), Score = item?.Score ?? 0, Source = SourceTier.Registry };
         if (item is not null)
         {
-            hit.FullTextRank = item.Ranks[0];
-            hit.SemanticRank = item.Ranks[1];
+            hit.FullTextRank = item.FullTextRank;
+            hit.SemanticRank = item.SemanticRank;
         }
 
         if (ft.TryGetValue(row.Id, out var f))
@@ -132,10 +136,10 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
             hit.FullTextScore = f.Rank;
         }
 
-        if (sem.TryGetValue(row.Id, out var s))
+        if (item?.Similarity is { } similarity)
         {
             hit.MatchedSignals.Add(SearchSignal.Semantic);
-            hit.SemanticSimilarity = s.Similarity;
+            hit.SemanticSimilarity = similarity;
         }
 
         return hit;

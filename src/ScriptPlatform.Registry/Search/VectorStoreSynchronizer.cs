@@ -8,14 +8,15 @@ namespace ScriptPlatform.Registry.Search;
 
 /// <summary>
 /// Keeps the vector store equal to the vectors of record in Postgres. At start: embeds scripts that
-/// have no vector for the current model and text recipe (first start, or a change of either), then
+/// have no vector for the current model and text recipe (first start, a change of either, or a
+/// publish whose embedding this or another process did not finish: see <see cref="EmbeddingQueue"/>), then
 /// re-syncs the store (every point upserted with its payload, points Postgres no longer has
 /// deleted). Then it follows the revision counter (upserts) and tombstones (deletions), so writes
 /// of other replicas show up within a poll interval. A write of this replica is applied at once
 /// (<see cref="RefreshAsync"/>). When the store cannot be reached (Qdrant down) the next poll
 /// re-syncs everything: the store recovers by itself, and readiness says so meanwhile.
 /// </summary>
-public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource, SemanticIndex semantic, ILogger<VectorStoreSynchronizer> logger)
+public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource, SemanticIndex semantic, ScriptEmbedder embedder, ILogger<VectorStoreSynchronizer> logger)
     : IHostedService, IHealthCheck, IDisposable
 {
     /// <summary>Points per upsert while re-syncing.</summary>
@@ -41,7 +42,12 @@ public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource,
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await BackfillAsync(cancellationToken);
+        var backfilled = await embedder.EmbedMissingAsync(null, cancellationToken);
+        if (backfilled.Count > 0)
+        {
+            LogBackfilled(logger, backfilled.Count, semantic.ModelId);
+        }
+
         try
         {
             await FullSyncAsync(cancellationToken);
@@ -94,6 +100,26 @@ public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource,
         catch (VectorStoreUnavailableException e)
         {
             // The write is committed; the next poll re-syncs the store once it answers.
+            Fail(e);
+        }
+    }
+
+    /// <summary>Applies the committed vectors of these scripts to the store now (the embedding queue's writes).</summary>
+    public async Task RefreshAsync(IReadOnlyList<long> scriptIds, CancellationToken cancellationToken)
+    {
+        if (scriptIds.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            var points = await ReadPointsAsync(connection, "e.script_id = ANY(@ids)", new { ids = scriptIds.ToArray(), model = semantic.ModelId }, cancellationToken);
+            await Store.UpsertAsync(points.Select(p => p.Point).ToList(), cancellationToken);
+        }
+        catch (VectorStoreUnavailableException e)
+        {
             Fail(e);
         }
     }
@@ -184,45 +210,6 @@ public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource,
                 """, parameters, cancellationToken: cancellationToken));
         return rows.Where(r => r.Vector.Length == Store.Dimensions)
             .Select(r => (new VectorPoint(r.Id, r.Vector, r.Category, r.Tags, r.Deprecated, r.Agents), r.Revision)).ToList();
-    }
-
-    private async Task BackfillAsync(CancellationToken cancellationToken)
-    {
-        const int batch = 256;
-        var total = 0;
-        while (true)
-        {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            var rows = (await connection.QueryAsync<(long Id, string Name, string Description, string Summary)>(
-                """
-                SELECT s.id, s.name, s.description, s.summary FROM scripts s
-                LEFT JOIN script_embeddings e ON e.script_id = s.id AND e.model = @model
-                WHERE e.script_id IS NULL ORDER BY s.id LIMIT @batch
-                """, new { model = semantic.ModelId, batch })).ToList();
-            if (rows.Count == 0)
-            {
-                break;
-            }
-
-            var vectors = await semantic.EmbedManyAsync(rows.Select(r => SemanticIndex.TextOf(r.Name, r.Description, r.Summary)).ToList(), cancellationToken);
-            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-            for (var i = 0; i < rows.Count; i++)
-            {
-                await connection.ExecuteAsync(
-                    """
-                    INSERT INTO script_embeddings (script_id, model, vector) VALUES (@id, @model, @vector)
-                    ON CONFLICT (script_id) DO UPDATE SET model = excluded.model, vector = excluded.vector, revision = nextval('embedding_revision')
-                    """, new { id = rows[i].Id, model = semantic.ModelId, vector = vectors[i] }, tx);
-            }
-
-            await tx.CommitAsync(cancellationToken);
-            total += rows.Count;
-        }
-
-        if (total > 0)
-        {
-            LogBackfilled(logger, total, semantic.ModelId);
-        }
     }
 
     private async Task PollAsync(CancellationToken cancellationToken)

@@ -75,6 +75,7 @@ public sealed class NamesAgentsFeedbackTests(PostgresFixture postgres)
         var tools = await server.Client.ListAgentToolsAsync(new ListAgentToolsRequest { AgentId = "agent-7" });
         Assert.Equal(["math_addition_001", "math_subtraction_001"], tools.Tools.Select(t => t.ScriptName));
         Assert.Equal(["agent-7"], (await server.Client.GetScriptAsync(new GetScriptRequest { Name = "math_addition_001" })).AgentIds);
+        await server.EmbeddedAsync();
         var onlyAgent = await server.Client.SearchAsync(new SearchRequest { Query = "numbers", AgentId = "agent-7" });
         Assert.Equal(2, onlyAgent.Hits.Count);
 

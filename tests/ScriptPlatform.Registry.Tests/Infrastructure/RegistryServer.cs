@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Extensions;
+using ScriptPlatform.Registry.Search;
 using ScriptPlatform.Testing;
 
 namespace ScriptPlatform.Registry.Tests.Infrastructure;
@@ -89,6 +90,21 @@ public sealed class RegistryServer : IAsyncDisposable
         server.BobSecret = (await keys.CreateAsync("bob", "bob", [ApiKeyScope.Publish], null, "test", CancellationToken.None)).Secret;
         server.ReaderSecret = (await keys.CreateAsync("carol", "reader", [ApiKeyScope.Read], null, "test", CancellationToken.None)).Secret;
         return server;
+    }
+
+    /// <summary>
+    /// Waits until every publish made so far is embedded and in the vector store (embedding runs after
+    /// the publish returns); for tests about search, not about that delay.
+    /// </summary>
+    public async Task EmbeddedAsync()
+    {
+        var queue = Services.GetRequiredService<EmbeddingQueue>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (queue.Pending > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{queue.Pending} published scripts still not embedded after 30 s");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
     }
 
     public async ValueTask DisposeAsync()

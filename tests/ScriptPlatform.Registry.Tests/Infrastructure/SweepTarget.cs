@@ -98,8 +98,12 @@ public sealed class SweepTarget : ISweepTarget, IAsyncDisposable
     /// <summary>The number of rows of every table of the registry's database, by table name.</summary>
     public Task<SortedDictionary<string, long>> RowCountsAsync() => TableRowCounts.ReadAsync(_database);
 
-    /// <summary>Nothing runs in the background here: the counts are settled at once.</summary>
-    public Task<SortedDictionary<string, long>> SettledRowCountsAsync() => RowCountsAsync();
+    /// <summary>Settled once the embedding of earlier publishes, which runs after they return, has written its rows.</summary>
+    public async Task<SortedDictionary<string, long>> SettledRowCountsAsync()
+    {
+        await _server.EmbeddedAsync();
+        return await RowCountsAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -39,6 +39,7 @@ public sealed class QdrantSearchTests(PostgresFixture postgres)
         publish.Tags.Add("images");
         await server.Client.PublishAsync(publish, server.Alice);
         await server.Client.PublishAsync(Scripts.Publish("temp_convert_001", "1.0.0", "Convert temperatures between celsius and fahrenheit", category: "units"), server.Alice);
+        await server.EmbeddedAsync();
 
         var points = qdrant.Collections["registry_scripts"].Points;
         Assert.Equal(2, points.Count);
@@ -70,6 +71,7 @@ public sealed class QdrantSearchTests(PostgresFixture postgres)
         await qdrant.StopAsync();
         // A write still succeeds (Postgres holds the vector of record) and marks the store out of sync.
         await server.Client.PublishAsync(Scripts.Publish("csv_merge_001", "1.0.0", "Merge several CSV spreadsheets into one table", category: "data"), server.Alice);
+        await server.EmbeddedAsync();
         // Repeated: the full-text query runs on the same connection while Qdrant fails, and a failure that
         // disposed the connection under it once hung the call for ever (now a deadline would catch it).
         for (var i = 0; i < 20; i++)

@@ -28,6 +28,7 @@ public sealed class SearchTests(PostgresFixture postgres)
             await server.Client.PublishAsync(request, server.Alice);
         }
 
+        await server.EmbeddedAsync();
         return server;
     }
 
