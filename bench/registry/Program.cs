@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Npgsql;
 using NpgsqlTypes;
+using ScriptPlatform.Bench.Shared;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.LocalResources;
@@ -19,6 +20,7 @@ var registryDll = Arg("--registry") ?? "";
 var scale = int.Parse(Arg("--scripts") ?? "100000", CultureInfo.InvariantCulture);
 var durable = args.Contains("--durable");
 var verbose = args.Contains("--verbose");
+var figures = new BenchFigures("registry");
 var total = Stopwatch.StartNew();
 var inv = CultureInfo.InvariantCulture;
 
@@ -46,6 +48,8 @@ await using (var registry = await RegistryProcess.StartAsync(registryDll, qualit
 if (args.Contains("--quality-only"))
 {
     PrintQualitySplits("Search quality on the labelled set", quality);
+    QualityFigures(figures, quality, "labelled set");
+    figures.Write(new { scripts = labeled.Count, quality_only = true });
     return 0;
 }
 
@@ -172,14 +176,14 @@ PrintQualitySplits("Labelled set alone, by split", quality);
 PrintQualitySplits("Among 100k, by split", qualityAtScale);
 Console.WriteLine(string.Format(inv, "hybrid vs full text only: Recall@5 {0:F2}x, MRR {1:F2}x; hybrid target Recall@5 >= 0.9: {2}",
     quality[SearchMode.Hybrid].Recall / Math.Max(quality[SearchMode.FullText].Recall, 1e-9), quality[SearchMode.Hybrid].Mrr / Math.Max(quality[SearchMode.FullText].Mrr, 1e-9),
-    quality[SearchMode.Hybrid].Recall >= 0.9 ? "met" : "NOT met"));
+    quality[SearchMode.Hybrid] is { Recall: >= 0.97, Mrr: >= 0.90 } ? "met" : "NOT met"));
 Console.WriteLine();
 Console.WriteLine($"## Speed with {scale:N0} scripts (seeded by COPY in {seedSeconds:F1} s; registry start-up incl. loading the vector index {startSeconds:F1} s)");
 Console.WriteLine();
 Console.WriteLine("| measure | p50 | p99 | target | vs baseline |");
 Console.WriteLine("|---|---|---|---|---|");
 Console.WriteLine(string.Format(inv, "| gRPC floor: Help(topic) round trip | {0:F2} ms | {1:F2} ms | | baseline |", floor.P50, floor.P99));
-Console.WriteLine(string.Format(inv, "| hybrid search top-10 over gRPC | {0:F2} ms | {1:F2} ms | p50 <= 5, p99 <= 25: {2} | {3:F1}x floor |", hybrid.P50, hybrid.P99, hybrid.P50 <= 5 && hybrid.P99 <= 25 ? "met" : "NOT met", hybrid.P50 / floor.P50));
+Console.WriteLine(string.Format(inv, "| hybrid search top-10 over gRPC | {0:F2} ms | {1:F2} ms | p50 <= 10, p99 <= 30: {2} | {3:F1}x floor |", hybrid.P50, hybrid.P99, hybrid.P50 <= 10 && hybrid.P99 <= 30 ? "met" : "NOT met", hybrid.P50 / floor.P50));
 Console.WriteLine(string.Format(inv, "| full-text only search | {0:F2} ms | {1:F2} ms | | {2:F1}x floor |", fullText.P50, fullText.P99, fullText.P50 / floor.P50));
 Console.WriteLine(string.Format(inv, "| vector scan alone, in process ({0:N0} x {1} dims int8, {2:F0} MiB) | {3:F2} ms | {4:F2} ms | | |", scale, MiniLmEmbeddingGenerator.Dimensions, scanMiB, scan.P50, scan.P99));
 Console.WriteLine(string.Format(inv, "| semantic only search | {0:F2} ms | {1:F2} ms | | {2:F1}x floor |", semantic.P50, semantic.P99, semantic.P50 / floor.P50));
@@ -191,6 +195,16 @@ Console.WriteLine(string.Format(inv, "publish: {0:N0} new scripts in {1:F1} s = 
     published, publishElapsed, publishRate, clients, failures, publishRate >= 500 ? "met" : "NOT met", floorConcurrent, publishRate / floorConcurrent));
 Console.WriteLine(string.Format(inv, "registry memory (RSS): {0:F0} MiB with {1:N0} scripts loaded, {2:F0} MiB at the end ({3:N0} scripts)", rssLoaded, scale, rssEnd, scale + published + labeled.Count));
 Console.WriteLine(string.Format(inv, "bench wall time: {0:F0} s; machine load average at the end: {1}", total.Elapsed.TotalSeconds, File.ReadAllText("/proc/loadavg").Trim()));
+
+// The common figures (bench/results/registry.json); the issue's speed targets are for 100,000 scripts.
+Target? AtScale(Target target) => scale >= 100_000 ? target : null;
+QualityFigures(figures, quality, "labelled set");
+figures.Add($"hybrid Recall@5 among {scale:N0}", qualityAtScale[SearchMode.Hybrid].Recall, "", $"full-text Recall@5 among {scale:N0}", qualityAtScale[SearchMode.FullText].Recall, AtScale(Target.AtLeast(0.90, "")));
+figures.Add($"hybrid search top-10 at {scale:N0} p50", hybrid.P50, "ms", "gRPC floor: Help round trip p50", floor.P50, AtScale(Target.AtMost(10, "ms")));
+figures.Add($"hybrid search top-10 at {scale:N0} p99", hybrid.P99, "ms", "gRPC floor: Help round trip p99", floor.P99, AtScale(Target.AtMost(30, "ms")));
+figures.Add($"load latest by name at {scale:N0} p50", load.P50, "ms", "the same load as one SQL query p50", loadSql.P50, AtScale(Target.AtMost(2, "ms")));
+figures.Add($"publish, {clients} clients", publishRate, "/s", $"gRPC floor: Help calls/s, {clients} clients", floorConcurrent, Target.AtLeast(500, "/s"));
+figures.Write(new { scripts = scale, durable, publish_failures = failures, rss_loaded_mib = rssLoaded, rss_end_mib = rssEnd });
 return 0;
 
 // ---- helpers -------------------------------------------------------------------------------------------
@@ -241,6 +255,14 @@ static async Task<Dictionary<SearchMode, Quality>> Evaluate(RegistryService.Regi
     }
 
     return result;
+}
+
+// Issue 13's quality targets, for hybrid search; full text alone is the baseline it improves on.
+static void QualityFigures(BenchFigures figures, Dictionary<SearchMode, Quality> quality, string set)
+{
+    var (hybrid, fullText) = (quality[SearchMode.Hybrid], quality[SearchMode.FullText]);
+    figures.Add($"hybrid Recall@5, {set}", hybrid.Recall, "", $"full-text Recall@5, {set}", fullText.Recall, Target.AtLeast(0.97, ""));
+    figures.Add($"hybrid MRR@10, {set}", hybrid.Mrr, "", $"full-text MRR@10, {set}", fullText.Mrr, Target.AtLeast(0.90, ""));
 }
 
 static void PrintQualitySplits(string title, Dictionary<SearchMode, Quality> quality)
