@@ -210,7 +210,7 @@ bench() {
   fi
   local status=0
   bench_run "$name" "$@" || status=$?
-  bench_report "$name"
+  if [ "$status" -eq 0 ]; then bench_report "$name"; else bench_report --failed "$name" "$name"; fi
   return "$status"
 }
 
