@@ -168,7 +168,15 @@ ENDPOINTS
   exec dotnet run --project AppHost --no-build -c "$CONFIGURATION" --launch-profile http -- "${args[@]}"
 }
 
-bench_names() { local f; for f in bench/*/run.sh; do if [ -x "$f" ]; then basename "$(dirname "$f")"; fi; done; }
+# The benches in the issue's order, then any other bench/*/run.sh.
+bench_names() {
+  local n f listed=" grpc registry sandbox executor generation intent "
+  for n in $listed; do if [ -x "bench/$n/run.sh" ]; then echo "$n"; fi; done
+  for f in bench/*/run.sh; do
+    n="$(basename "$(dirname "$f")")"
+    if [ -x "$f" ] && [[ "$listed" != *" $n "* ]]; then echo "$n"; fi
+  done
+}
 
 # The table of figures (bench/report): every row beside its baseline from the same run.
 bench_report() {
