@@ -180,7 +180,8 @@ bench_names() {
 
 # The table of figures (bench/report): every row beside its baseline from the same run.
 bench_report() {
-  dotnet build bench/report/ScriptPlatform.Bench.Report.csproj -c Release -nologo -v q -clp:NoSummary >/dev/null
+  local out
+  out="$(dotnet build bench/report/ScriptPlatform.Bench.Report.csproj -c Release -nologo -v q -clp:NoSummary 2>&1)" || { echo "$out" >&2; return 1; }
   dotnet bench/report/bin/Release/net10.0/ScriptPlatform.Bench.Report.dll "$@"
 }
 
