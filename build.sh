@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ScriptPlatform build entry point: ./build.sh build | test | up | bench [NAME] | faults
+# ScriptPlatform build entry point: ./build.sh build | test | up | bench [NAME | --list] | faults
 # `test` and `up` install what they need on Debian/Ubuntu (apt packages, npm modules) first.
 set -euo pipefail
 
@@ -25,7 +25,11 @@ Usage: ./build.sh <command>
                  install prerequisites, build, start the Aspire AppHost: Postgres, RabbitMQ, every service,
                  worker replicas and the dashboard on http://127.0.0.1:7100 (Ctrl+C stops all; --fresh wipes
                  .local/; --containers runs Postgres and RabbitMQ as podman containers built offline)
-  bench [NAME]   run a benchmark (bench/NAME/run.sh); without NAME, list them
+  bench [NAME [ARGS]] | --list
+                 run every benchmark (bench/*/run.sh, default sizes; one failing does not stop the others) and
+                 print one table: each figure beside its baseline measured in the same run, the ratio, the
+                 target and whether it was met; writes bench/results/NAME.json and bench/results/summary.json.
+                 NAME: run only that one (ARGS go to its run.sh) and print its rows; --list: list the benchmarks
   faults [--ci]  the fault tests at full size (a 5,000-job batch through a SIGKILLed worker and a RabbitMQ restart,
                  Postgres stopped under publish load, the Registry killed under load, two worker hosts in network
                  namespaces, one lost mid-batch), printing what each measured; --ci: the reduced size that
@@ -164,10 +168,48 @@ ENDPOINTS
   exec dotnet run --project AppHost --no-build -c "$CONFIGURATION" --launch-profile http -- "${args[@]}"
 }
 
+# The benches in the issue's order, then any other bench/*/run.sh.
+bench_names() {
+  local n f listed=" grpc registry sandbox executor generation intent "
+  for n in $listed; do if [ -x "bench/$n/run.sh" ]; then echo "$n"; fi; done
+  for f in bench/*/run.sh; do
+    n="$(basename "$(dirname "$f")")"
+    if [ -x "$f" ] && [[ "$listed" != *" $n "* ]]; then echo "$n"; fi
+  done
+}
+
+# The table of figures (bench/report): every row beside its baseline from the same run.
+bench_report() {
+  local out
+  out="$(dotnet build bench/report/ScriptPlatform.Bench.Report.csproj -c Release -nologo -v q -clp:NoSummary 2>&1)" || { echo "$out" >&2; return 1; }
+  dotnet bench/report/bin/Release/net10.0/ScriptPlatform.Bench.Report.dll "$@"
+}
+
+# One bench; its old bench/results/NAME.json goes first, so a failed run cannot show the last run's figures.
+bench_run() {
+  local name="$1"; shift
+  rm -f "bench/results/$name.json"
+  log "bench $name (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  "bench/$name/run.sh" "$@"
+}
+
 bench() {
   local name="${1:-}"
+  if [ "$name" = "--list" ]; then
+    echo "Benchmarks:"; bench_names | sed 's/^/  /'
+    return 0
+  fi
+  ensure_system_packages
+  ensure_npm_modules
   if [ -z "$name" ]; then
-    echo "Benchmarks:"; for f in bench/*/run.sh; do [ -e "$f" ] && echo "  $(basename "$(dirname "$f")")"; done
+    # Every bench at its default size, in turn; one failing does not stop the others.
+    local failed=() report=(--summary)
+    for name in $(bench_names); do
+      bench_run "$name" || { echo "bench $name: FAILED (exit status $?)" >&2; failed+=("$name"); report+=(--failed "$name"); }
+    done
+    log "all benchmarks: figures and their baselines, each measured in the same run"
+    bench_report "${report[@]}" $(bench_names)
+    [ ${#failed[@]} -eq 0 ] || { echo "failed: ${failed[*]}" >&2; return 1; }
     return 0
   fi
   shift
@@ -175,9 +217,10 @@ bench() {
     echo "bench '$name': not yet (no bench/$name/run.sh)." >&2
     return 2
   fi
-  ensure_system_packages
-  ensure_npm_modules
-  "bench/$name/run.sh" "$@"
+  local status=0
+  bench_run "$name" "$@" || status=$?
+  if [ "$status" -eq 0 ]; then bench_report "$name"; else bench_report --failed "$name" "$name"; fi
+  return "$status"
 }
 
 faults() {

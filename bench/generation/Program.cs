@@ -10,6 +10,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ScriptPlatform.Bench.Shared;
 using ScriptPlatform.Contracts.Generation.V1;
 using ScriptPlatform.Generation.Extensions;
 using ScriptPlatform.Generation.Models;
@@ -21,6 +22,7 @@ using ScriptPlatform.Testing;
 // the same latency, measured in this run; overhead = p50(Generate) - p50(model call). Target: p50 <= 150 ms.
 var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 40;
 var latency = TimeSpan.FromMilliseconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+var figures = new BenchFigures("generation");
 const string Script = """"
     # /// script
     # requires-python = ">=3.11"
@@ -114,9 +116,9 @@ foreach (var (name, series) in new[] { ("model call alone (baseline, same IChatC
 
 Console.WriteLine($"Generate overhead p50 = {overheadP50:0.0} ms (target <= 150 ms): {(overheadP50 <= 150 ? "MET" : "NOT MET")}; ratio Generate/model p50 = {P(generate, 0.5) / P(baseline, 0.5):0.00}");
 
-var results = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "results");
-Directory.CreateDirectory(results);
-await File.WriteAllTextAsync(Path.Combine(results, "generation.json"), JsonSerializer.Serialize(new
+figures.Add("Generate over gRPC p50 (model + overhead)", P(generate, 0.5), "ms", "model call alone p50, same IChatClient", P(baseline, 0.5), Target.OverheadAtMost(150, "ms"));
+figures.Add("validation alone (inspect + sandbox smoke) p50", P(validating, 0.5), "ms");
+figures.Write(new
 {
     runs,
     modelLatencyMs = latency.TotalMilliseconds,
@@ -127,6 +129,6 @@ await File.WriteAllTextAsync(Path.Combine(results, "generation.json"), JsonSeria
     overheadP50Ms = overheadP50,
     targetMs = 150,
     met = overheadP50 <= 150,
-}, new JsonSerializerOptions { WriteIndented = true }));
+}, new JsonSerializerOptions { WriteIndented = true });
 await app.StopAsync();
 return overheadP50 <= 150 ? 0 : 1;

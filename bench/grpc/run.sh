@@ -3,10 +3,11 @@
 #   the grpc-dotnet server (AddGrpcServerDefaults, as every service) x {Grpc.Net.Client, @grpc/grpc-js client}
 #   a @grpc/grpc-js server implementing the same proto               x the same two clients
 # all in one run, each server in its own process; prints a table with ratios against the grpc-js server
-# and writes the results to bench/results/grpc.json (kept out of git).
+# and writes the results and the common figures to bench/results/grpc.json (kept out of git).
 # The machine is shared, so servers are measured in interleaved rounds and the median round is kept.
 #   bench/grpc/run.sh [seconds per measurement] [rounds]   (default 1.5 s x 5 rounds: about 1.5 minutes)
 set -euo pipefail
+load_start="$(cut -d" " -f1-3 /proc/loadavg)"
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 seconds="${1:-1.5}"
@@ -35,5 +36,4 @@ echo "measuring with the Grpc.Net.Client ($rounds interleaved rounds of ${second
 $bench client dotnet "$seconds" "$rounds" "${targets[@]}" >>"$results"
 echo "measuring with the @grpc/grpc-js client ..." >&2
 node grpcjs.mjs client grpc-js "$seconds" "$rounds" "${targets[@]}" >>"$results"
-mkdir -p ../results
-$bench report "$results" ../results/grpc.json
+$bench report "$results" "$load_start"

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using ScriptPlatform.Bench.Shared;
 using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Executor.V1;
 using ScriptPlatform.Contracts.Intent.V1;
@@ -11,6 +11,7 @@ using ScriptPlatform.Intent.Tests.Infrastructure;
 // Intent figures and their baselines share the machine's state at the same moment.
 var calls = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
+var figures = new BenchFigures("intent");
 
 Console.Error.WriteLine("starting Postgres, RabbitMQ, Registry, Executor and Intent ...");
 var platform = new IntentPlatform();
@@ -78,9 +79,9 @@ try
     Console.WriteLine($"{"Intent Interpret \"show versions of X\"",-44} {P(interpret, 50),8:F2} {P(interpret, 99),8:F2}  {result.interpret_over_get_stats:F2}x  (target p50 <= 5 ms: {(P(interpret, 50) <= 5 ? "met" : "NOT met")})");
     Console.WriteLine($"{"Executor Run (baseline)",-44} {P(direct, 50),8:F2} {P(direct, 99),8:F2}");
     Console.WriteLine($"{"Intent \"yes\" to a run card",-44} {P(confirmed, 50),8:F2} {P(confirmed, 99),8:F2}  +{result.confirmed_run_overhead_ms:F2} ms  (target <= 10 ms: {(result.confirmed_run_overhead_ms <= 10 ? "met" : "NOT met")})");
-    Directory.CreateDirectory("bench/results");
-    await File.WriteAllTextAsync("bench/results/intent.json", JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
-    Console.WriteLine("written: bench/results/intent.json");
+    figures.Add("Interpret \"show versions of X\" p50", P(interpret, 50), "ms", "Registry GetStats p50", P(stats, 50), Target.AtMost(5, "ms"));
+    figures.Add("confirmed run (\"yes\" to a run card) p50", P(confirmed, 50), "ms", "Executor Run p50, same job", P(direct, 50), Target.OverheadAtMost(10, "ms"));
+    figures.Write(result);
 
     async Task<double> ConfirmedRunAsync(int i)
     {

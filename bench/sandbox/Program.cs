@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using ScriptPlatform.Bench.Shared;
 using ScriptPlatform.Sandbox;
 
 // A trivial job (JSON in, execute, JSON out) three ways, measured in the same run:
@@ -10,6 +11,7 @@ using ScriptPlatform.Sandbox;
 //          the per-slot cgroups (UseCgroups) to show what the aggregate memory cap costs;
 //   warm   a pre-started sandbox that imported the script once and forks per job (Warm = true).
 var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
+var figures = new BenchFigures("sandbox");
 const string Script = """
     def execute(params):
         return {"status": "success", "data": {"sum": params["a"] + params["b"]}, "metadata": {"rows_processed": 1}}
@@ -114,3 +116,8 @@ foreach (var (name, samples, ratio) in rows)
 var coldOk = Percentile(cold, 0.5) <= 1.5 * Percentile(bare, 0.5);
 var warmOk = JobsPerSecond(warm) >= 5 * JobsPerSecond(cold);
 Console.WriteLine($"cold p50 <= 1.5x bare: {(coldOk ? "met" : "NOT met")}; warm >= 5x cold throughput: {(warmOk ? "met" : "NOT met")}");
+
+figures.Add("cold sandbox (bwrap) p50", Percentile(cold, 0.5), "ms", "bare python3 p50", Percentile(bare, 0.5), Target.RatioAtMost(1.5));
+figures.Add("cold sandbox, no cgroups p50", Percentile(coldWithoutCgroups, 0.5), "ms", "bare python3 p50", Percentile(bare, 0.5));
+figures.Add("warm sandbox (fork) throughput", JobsPerSecond(warm), "jobs/s", "cold sandbox jobs/s", JobsPerSecond(cold), Target.RatioAtLeast(5));
+figures.Write(new { runs, warm_runs = warm.Length, cores = Environment.ProcessorCount });
