@@ -7,6 +7,7 @@ using ScriptPlatform.Intent.Confirmation;
 using ScriptPlatform.Intent.Domain;
 using ScriptPlatform.Intent.Grpc;
 using ScriptPlatform.Intent.Infrastructure;
+using ScriptPlatform.Intent.Parsing;
 using ScriptPlatform.Persistence;
 using ScriptPlatform.ServiceDefaults.Grpc;
 
@@ -43,8 +44,13 @@ public static class IntentExtensions
         services.AddSingleton<ActionPlanner>();
         services.AddSingleton<ActionRunner>();
         services.AddSingleton<ReadActions>();
-        // No IIntentClassifier is registered: ambiguous requests get a clarifying question until a
-        // model-backed classifier (through Generation) exists.
+        if (hasGeneration)
+        {
+            // Ambiguous requests are classified by Generation's model; without Generation (or without a model
+            // there) they get the parser's clarifying question.
+            services.AddSingleton<IIntentClassifier, GenerationClassifier>();
+        }
+
         services.AddSingleton<Conversation>();
         services.AddSingleton<IntentGrpcService>();
         return builder;
