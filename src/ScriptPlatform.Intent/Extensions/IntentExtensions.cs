@@ -18,7 +18,8 @@ public static class IntentExtensions
     /// <summary>
     /// Intent's wiring: its own Postgres database (sessions, pending actions; migrated at start-up),
     /// gRPC on :7101, and clients for the Registry and the Executor (required) and Generation (when
-    /// <c>services:generation</c> is configured), resolved by service discovery as Aspire injects them.
+    /// <c>services:generation</c> is configured: drafting, and the model's classification of ambiguous
+    /// requests), resolved by service discovery as Aspire injects them.
     /// </summary>
     public static WebApplicationBuilder AddIntent(this WebApplicationBuilder builder)
     {
