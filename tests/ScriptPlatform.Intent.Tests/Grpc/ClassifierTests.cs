@@ -156,4 +156,29 @@ public sealed class ClassifierTests(IntentPlatform platform) : IAsyncLifetime
 
         Assert.Equal(0, await ExecutionsOfAsync(name));
     }
+
+    [Fact]
+    public async Task A_model_slower_than_the_classifier_timeout_gets_the_clarifying_question_in_time()
+    {
+        var name = await PublishAsync();
+        await using var slow = await ScriptedModelServer.StartAsync();
+        slow.Default = new ScriptedReply(JsonSerializer.Serialize(new { action = "run", confidence = 0.9, entities = new { name } }), Delay: TimeSpan.FromSeconds(30));
+        await using var generation = await GenerationHost.WithModelAsync(slow, settings: new Dictionary<string, string?>
+        {
+            ["ScriptPlatform:Sandbox:BaseUid"] = (GenerationBaseUid + 8).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await using var intent = await platform.StartIntentAsync(settings: new Dictionary<string, string?>
+        {
+            [$"services:{PlatformServices.Generation}:http:0"] = generation.Address.ToString(),
+            ["ScriptPlatform:Intent:ClassifierTimeout"] = "00:00:01",
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var answer = await SayAsync(intent, Ambiguous(name));
+
+        Assert.Equal(ActionKind.Clarify, answer.Action);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        Assert.Single(slow.ChatRequests);
+        Assert.Equal(0, await ExecutionsOfAsync(name));
+    }
 }
