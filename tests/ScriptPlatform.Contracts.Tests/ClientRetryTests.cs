@@ -20,12 +20,12 @@ namespace ScriptPlatform.Contracts.Tests;
 /// </summary>
 public sealed class ClientRetryTests : IAsyncLifetime
 {
-    // Side-effect-free rpcs: reads, plus Summarise and Embed (pure functions of their input).
+    // Side-effect-free rpcs: reads, plus Summarise, Embed and Classify (pure functions of their input).
     private static readonly HashSet<string> ReadOnly =
     [
         "Search", "Load", "ListVersions", "Help", "GetStats", "ListAgentTools", "ListApiKeys", "GetScript", "WhoAmI",
         "GetBatch", "GetExecution", "ListExecutions",
-        "Summarise", "Embed",
+        "Summarise", "Embed", "Classify",
         "GetSession", "ListPending",
     ];
 

@@ -29,7 +29,7 @@ public sealed class ClientTests
     [Theory]
     [InlineData("RegistryServiceClient", "Search Load Publish ListVersions Remove Help NextName Feedback GetStats LinkAgentTool UnlinkAgentTool ListAgentTools CreateApiKey RevokeApiKey ListApiKeys GetScript WhoAmI")]
     [InlineData("ExecutorServiceClient", "Run RunStream SubmitBatch GetBatch Cancel GetExecution ListExecutions RecordRun")]
-    [InlineData("GenerationServiceClient", "Generate Update Summarise Embed")]
+    [InlineData("GenerationServiceClient", "Generate Update Summarise Embed Classify")]
     [InlineData("IntentServiceClient", "Interpret Confirm GetSession ListPending")]
     public void Services_cover_every_agreed_operation(string clientName, string rpcs)
     {

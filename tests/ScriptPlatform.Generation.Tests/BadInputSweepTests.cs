@@ -1,5 +1,6 @@
 using ScriptPlatform.Contracts.Generation.V1;
 using ScriptPlatform.Generation.Tests.Infrastructure;
+using ScriptPlatform.Testing;
 using ScriptPlatform.Testing.BadInput;
 
 namespace ScriptPlatform.Generation.Tests;

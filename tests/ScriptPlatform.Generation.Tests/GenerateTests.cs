@@ -1,6 +1,5 @@
 using Grpc.Core;
 using ScriptPlatform.Contracts.Generation.V1;
-using ScriptPlatform.Generation.Tests.Infrastructure;
 using ScriptPlatform.Testing;
 
 namespace ScriptPlatform.Generation.Tests;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using ScriptPlatform.Generation.Drafting;
-using ScriptPlatform.Generation.Tests.Infrastructure;
+using ScriptPlatform.Testing;
 
 namespace ScriptPlatform.Generation.Tests;
 

@@ -1,5 +1,4 @@
 using ScriptPlatform.Contracts.Generation.V1;
-using ScriptPlatform.Generation.Tests.Infrastructure;
 using ScriptPlatform.Testing;
 
 namespace ScriptPlatform.Generation.Tests;

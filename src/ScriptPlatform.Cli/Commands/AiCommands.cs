@@ -48,13 +48,15 @@ internal static class AiCommands
     {
         var utterance = new Argument<string>("utterance") { Description = "What you want, in plain language." };
         var session = new Option<string?>("--session") { Description = "Continue this Intent session." };
+        var agent = new Option<string?>("--agent") { Description = "The agent on whose behalf (a generated script becomes its tool)." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Confirm the proposed action at once." };
         var command = CommandKit.New("ask", "Ask the Intent service: it answers, or proposes an action to confirm.", "sp ask \"generate code for a math addition script\" --yes");
         command.Arguments.Add(utterance);
         command.Options.Add(session);
+        command.Options.Add(agent);
         command.Options.Add(yes);
         return command.Handle(context,
-            (p, _, ct) => context.Operations.AskAsync(p.GetValue(utterance)!, p.GetValue(session), p.GetValue(yes), ct),
+            (p, _, ct) => context.Operations.AskAsync(p.GetValue(utterance)!, p.GetValue(session), p.GetValue(yes), ct, p.GetValue(agent)),
             (r, o) => o.Line(Describe(r)),
             r => r.Ok == false ? 1 : 0);
     }

@@ -95,8 +95,9 @@ public sealed class ScriptTools(ScriptOperations operations)
         [Description("What the user or agent wants.")] string utterance,
         [Description("Continue this session.")] string? session_id = null,
         [Description("Confirm a proposed action at once.")] bool confirm = false,
+        [Description("The agent on whose behalf (a generated script becomes its tool).")] string? agent_id = null,
         CancellationToken ct = default) =>
-        Guard(() => operations.AskAsync(utterance, session_id, confirm, ct));
+        Guard(() => operations.AskAsync(utterance, session_id, confirm, ct, string.IsNullOrEmpty(agent_id) ? null : agent_id));
 
     private static async Task<T> Guard<T>(Func<Task<T>> action)
     {

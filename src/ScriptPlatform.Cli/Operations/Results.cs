@@ -38,10 +38,27 @@ public sealed record VersionRow(string Version, string Sha256, long SizeBytes, s
 public sealed record LockResult(string Path, string ProjectHash, IReadOnlyDictionary<string, string> Scripts, IReadOnlyDictionary<string, string> Integrity,
     IReadOnlyList<string> Warnings);
 
-/// <summary>A generated draft.</summary>
+/// <summary>A generated draft; <paramref name="NameStem"/> is "category_task", to which the Registry appends "_NNN".</summary>
 public sealed record GenerateResult(string Content, string Category, string Task, string Source, string? Model, string Summary, bool Valid,
-    IReadOnlyList<string> Issues, string? SavedTo);
+    IReadOnlyList<string> Issues, string? SavedTo, string NameStem = "");
 
-/// <summary>What Intent made of an utterance.</summary>
+/// <summary>
+/// What Intent made of an utterance (issue 14's shape): the action (generate, run, …, confirm, cancel, clarify), its
+/// entities, whether it waits for a yes and the card saying what will happen, and the message; plus the proposal's
+/// id or the outcome of what was carried out.
+/// </summary>
 public sealed record AskResult(string SessionId, string Kind, string? Question, string? ConfirmationId, string? Answer, bool? Ok, string? Message,
-    JsonElement? Outcome);
+    JsonElement? Outcome)
+{
+    public string? Action { get; init; }
+
+    public AskEntities? Entities { get; init; }
+
+    public bool NeedsConfirmation { get; init; }
+
+    /// <summary>The confirmation card (proto field names: target_name, target_version, estimated_cost_usd, …).</summary>
+    public JsonElement? Card { get; init; }
+}
+
+/// <summary>The script, version, category, task, params and file an utterance names (absent: not mentioned).</summary>
+public sealed record AskEntities(string? Name, string? Version, string? Category, string? Task, JsonElement? Params, string? File);

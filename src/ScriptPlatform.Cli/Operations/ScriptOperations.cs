@@ -284,25 +284,48 @@ public sealed class ScriptOperations(CliSettings settings, PlatformClients platf
 
         return new GenerateResult(response.Content, response.Category, response.Task, response.Source.ToString().ToLowerInvariant(), EmptyToNull(response.Model),
             response.Summary, response.Validation?.Ok ?? false,
-            response.Validation?.Issues.Select(i => $"{i.Severity.ToString().ToLowerInvariant()} {i.Code}: {i.Message}").ToList() ?? [], saved);
+            response.Validation?.Issues.Select(i => $"{i.Severity.ToString().ToLowerInvariant()} {i.Code}: {i.Message}").ToList() ?? [], saved, response.NameStem);
     }
 
     /// <summary>Sends an utterance to the Intent service; with <paramref name="confirm"/>, answers its proposal yes.</summary>
-    public async Task<AskResult> AskAsync(string utterance, string? session, bool confirm, CancellationToken ct)
+    public async Task<AskResult> AskAsync(string utterance, string? session, bool confirm, CancellationToken ct, string? agent = null)
     {
-        var request = new InterpretRequest { Utterance = utterance, SessionId = session ?? "", Caller = settings.Caller };
+        var request = new InterpretRequest { Utterance = utterance, SessionId = session ?? "", AgentId = agent ?? "", Caller = settings.Caller };
         var reply = await platform.CallAsync(PlatformServices.Intent, o => platform.Intent.InterpretAsync(request, o), TimeSpan.FromMinutes(3), ct).ConfigureAwait(false);
         if (reply.ReplyCase == InterpretResponse.ReplyOneofCase.Proposal && confirm)
         {
             return await ConfirmAsync(reply.SessionId, reply.Proposal.ConfirmationId, true, ct).ConfigureAwait(false);
         }
 
-        return reply.ReplyCase switch
+        var result = reply.ReplyCase switch
         {
             InterpretResponse.ReplyOneofCase.Proposal => new AskResult(reply.SessionId, "proposal", reply.Proposal.Question, reply.Proposal.ConfirmationId, null, null, null, null),
             InterpretResponse.ReplyOneofCase.Outcome => Outcome(reply.SessionId, reply.Outcome),
             _ => new AskResult(reply.SessionId, "answer", null, null, reply.Answer, null, null, null),
         };
+        return result with
+        {
+            Action = ActionName(reply.Action),
+            Entities = reply.Entities is null ? null : EntitiesOf(reply.Entities),
+            NeedsConfirmation = reply.NeedsConfirmation,
+            Card = reply.Card is null ? null : ToJson(reply.Card, protoFieldNames: true),
+            Message = EmptyToNull(reply.Message) ?? result.Message,
+        };
+    }
+
+    /// <summary>"run" for ACTION_KIND_RUN: the names issue 14 gives the actions.</summary>
+    private static string? ActionName(ActionKind action) => action == ActionKind.Unspecified ? null : action.ToString().ToLowerInvariant();
+
+    private static AskEntities EntitiesOf(Entities e)
+    {
+        JsonElement? parameters = null;
+        if (e.ParamsJson.Length > 0 && e.ParamsJson != "{}")
+        {
+            using var document = JsonDocument.Parse(e.ParamsJson);
+            parameters = document.RootElement.Clone();
+        }
+
+        return new AskEntities(EmptyToNull(e.Name), EmptyToNull(e.Version), EmptyToNull(e.Category), EmptyToNull(e.Task), parameters, EmptyToNull(e.File));
     }
 
     /// <summary>Answers a pending confirmation.</summary>
@@ -318,8 +341,9 @@ public sealed class ScriptOperations(CliSettings settings, PlatformClients platf
     public static string Source(Tier tier) => tier.ToString().ToLowerInvariant();
 
     /// <summary>A protobuf message as a JSON element (for --json and MCP results).</summary>
-    public static JsonElement ToJson(IMessage message) =>
-        JsonDocument.Parse(new JsonFormatter(JsonFormatter.Settings.Default.WithFormatDefaultValues(false)).Format(message)).RootElement.Clone();
+    public static JsonElement ToJson(IMessage message, bool protoFieldNames = false) =>
+        JsonDocument.Parse(new JsonFormatter(JsonFormatter.Settings.Default.WithFormatDefaultValues(false).WithPreserveProtoFieldNames(protoFieldNames)).Format(message))
+            .RootElement.Clone();
 
     private static AskResult Outcome(string session, ActionOutcome outcome) =>
         new(session, "outcome", null, null, null, outcome.Ok, outcome.Ok ? outcome.Message : $"{outcome.Message} {outcome.ErrorMessage}".Trim(), ToJson(outcome));

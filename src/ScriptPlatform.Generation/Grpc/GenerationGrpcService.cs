@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using ScriptPlatform.Contracts.Generation.V1;
+using ScriptPlatform.Generation.Classification;
 using ScriptPlatform.Generation.Drafting;
 using ScriptPlatform.Generation.Models;
 using ScriptPlatform.Generation.Validation;
@@ -195,6 +196,37 @@ public sealed class GenerationGrpcService(
         ledger.Record("embed", _options.Embeddings, served, vectors.Usage, clock.Elapsed);
         var response = new EmbedResponse { Model = served, Dimensions = vectors[0].Vector.Length, Usage = ledger.ToProto() };
         response.Embeddings.AddRange(vectors.Select(v => Normalised(v.Vector.Span)));
+        return response;
+    }
+
+    /// <summary>
+    /// Classifies an utterance into one of the caller's actions with the drafting model: a short JSON answer read
+    /// strictly. A reply that is not usable is an answer with classified = false (and the call's usage), never a guess.
+    /// </summary>
+    public override async Task<ClassifyResponse> Classify(ClassifyRequest request, ServerCallContext context)
+    {
+        var utterance = RequestRules.RequiredText(request.Utterance, "utterance", "send what the user wrote");
+        var allowed = RequestRules.AllowedActions(request.AllowedActions);
+        if (models.Drafting is not { } model)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                "Classify needs a drafting model and none is configured (ScriptPlatform:Generation:Drafting:Endpoint and :Model); ask the user instead"));
+        }
+
+        var ledger = new UsageLedger();
+        var reply = await gateway.CompleteAsync(model, "classify", ClassificationPrompt.Create(utterance, allowed), ledger, context.CancellationToken).ConfigureAwait(false);
+        var result = ClassificationReply.Parse(reply, [.. allowed]);
+        var response = new ClassifyResponse { Model = model.Options.Model, Usage = ledger.ToProto() };
+        if (result.Problem is not null)
+        {
+            response.Note = result.Problem;
+            return response;
+        }
+
+        response.Classified = true;
+        response.Action = result.Action;
+        response.Entities = result.Entities;
+        response.Confidence = result.Confidence;
         return response;
     }
 

@@ -116,6 +116,35 @@ public static partial class RequestRules
         _ => requested,
     };
 
+    /// <summary>The most actions one Classify may offer the model.</summary>
+    public const int MaxAllowedActions = 32;
+
+    /// <summary>Classify's allowed actions: 1 to <see cref="MaxAllowedActions"/> distinct lower-case words (at most 32 characters each).</summary>
+    public static IReadOnlyList<string> AllowedActions(IReadOnlyList<string> actions)
+    {
+        if (actions.Count == 0)
+        {
+            throw Invalid("allowed_actions is empty; list the actions the answer may name, for example \"run\" and \"search\"");
+        }
+
+        if (actions.Count > MaxAllowedActions)
+        {
+            throw Invalid($"allowed_actions has {actions.Count} entries; at most {MaxAllowedActions} are allowed");
+        }
+
+        for (var i = 0; i < actions.Count; i++)
+        {
+            OptionalIdentifier(actions[i], $"allowed_actions[{i}]", 32);
+            if (actions[i].Length == 0)
+            {
+                throw Invalid($"allowed_actions[{i}] is empty; every entry names an action");
+            }
+        }
+
+        var repeated = actions.GroupBy(a => a, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        return repeated is null ? actions : throw Invalid($"allowed_actions names '{repeated.Key}' twice; list each action once");
+    }
+
     public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
     [GeneratedRegex(@"^[a-z][a-z0-9_]*\z")]

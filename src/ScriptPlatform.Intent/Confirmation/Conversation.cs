@@ -38,7 +38,7 @@ public sealed class Conversation(
                 $"session {sessionId} belongs to another caller (another API key); its pending action is left as it was. Start your own session by leaving session_id empty."));
         }
 
-        var parsed = await ParseAsync(request.Utterance, caller.CancellationToken);
+        var parsed = await ParseAsync(request.Utterance, caller);
         var response = new InterpretResponse { SessionId = sessionId, Action = parsed.Action, Entities = parsed.Entities.ToProto() };
         var pending = session?.Pending;
         var prefix = "";
@@ -206,12 +206,17 @@ public sealed class Conversation(
         return new GetSessionResponse { Session = result };
     }
 
-    private async Task<ParsedIntent> ParseAsync(string utterance, CancellationToken ct)
+    /// <summary>
+    /// The parser first; the model only for what the parser could not place (never to second-guess what it recognised,
+    /// nor for "yes, and also …" or two requests in one message, which stay refused).
+    /// </summary>
+    private async Task<ParsedIntent> ParseAsync(string utterance, CallerIdentity caller)
     {
         var parsed = IntentParser.Parse(utterance);
-        if (parsed.Action == ActionKind.Clarify && classifier is not null && parsed.Question != IntentParser.OneRequestAtATime)
+        if (parsed.Action == ActionKind.Clarify && classifier is not null && parsed.Question != IntentParser.OneRequestAtATime
+            && !Affirmation.IsAnswer(utterance) && !Affirmation.IsYesWithMore(utterance))
         {
-            return await classifier.ClassifyAsync(utterance, parsed, ct) ?? parsed;
+            return await classifier.ClassifyAsync(utterance, parsed, caller) ?? parsed;
         }
 
         return parsed;

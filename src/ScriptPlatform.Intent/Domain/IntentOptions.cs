@@ -16,4 +16,10 @@ public sealed class IntentOptions
 
     /// <summary>Search hits listed in an answer.</summary>
     public int SearchHits { get; set; } = 5;
+
+    /// <summary>The least confidence a model's classification of an ambiguous request needs to be used (else: a question).</summary>
+    public double MinClassifierConfidence { get; set; } = 0.6;
+
+    /// <summary>How long Intent waits for the model's classification before asking the user instead.</summary>
+    public TimeSpan ClassifierTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

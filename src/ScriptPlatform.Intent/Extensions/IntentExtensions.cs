@@ -7,6 +7,7 @@ using ScriptPlatform.Intent.Confirmation;
 using ScriptPlatform.Intent.Domain;
 using ScriptPlatform.Intent.Grpc;
 using ScriptPlatform.Intent.Infrastructure;
+using ScriptPlatform.Intent.Parsing;
 using ScriptPlatform.Persistence;
 using ScriptPlatform.ServiceDefaults.Grpc;
 
@@ -17,7 +18,8 @@ public static class IntentExtensions
     /// <summary>
     /// Intent's wiring: its own Postgres database (sessions, pending actions; migrated at start-up),
     /// gRPC on :7101, and clients for the Registry and the Executor (required) and Generation (when
-    /// <c>services:generation</c> is configured), resolved by service discovery as Aspire injects them.
+    /// <c>services:generation</c> is configured: drafting, and the model's classification of ambiguous
+    /// requests), resolved by service discovery as Aspire injects them.
     /// </summary>
     public static WebApplicationBuilder AddIntent(this WebApplicationBuilder builder)
     {
@@ -43,8 +45,13 @@ public static class IntentExtensions
         services.AddSingleton<ActionPlanner>();
         services.AddSingleton<ActionRunner>();
         services.AddSingleton<ReadActions>();
-        // No IIntentClassifier is registered: ambiguous requests get a clarifying question until a
-        // model-backed classifier (through Generation) exists.
+        if (hasGeneration)
+        {
+            // Ambiguous requests are classified by Generation's model; without Generation (or without a model
+            // there) they get the parser's clarifying question.
+            services.AddSingleton<IIntentClassifier, GenerationClassifier>();
+        }
+
         services.AddSingleton<Conversation>();
         services.AddSingleton<IntentGrpcService>();
         return builder;

@@ -142,6 +142,9 @@ public static partial class IntentParser
         [.. Verbs.Keys.Where(v => v.Length >= 4), "script", "versions", "tools", "please"];
 
     /// <summary>Parses one utterance. Never throws on content; an empty one asks what to do.</summary>
+    /// <summary>True for a name the Registry could hold (lower case, starts with a letter, at most 64 characters).</summary>
+    public static bool IsScriptName(string name) => NamePattern().IsMatch(name);
+
     public static ParsedIntent Parse(string utterance)
     {
         var original = utterance.Trim();

@@ -7,7 +7,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScriptPlatform.Contracts.Registry.V1;
+using ScriptPlatform.Contracts.Grpc;
 using ScriptPlatform.Executor.Extensions;
+using ScriptPlatform.Intent.Extensions;
 using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Extensions;
 using ScriptPlatform.Testing;
@@ -24,7 +26,8 @@ public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
 /// <summary>
 /// The real platform for sp's remote commands, started the way the services' own suites start them:
 /// real Postgres and RabbitMQ, the Registry (Program.cs wiring) and the Executor (API + worker) on free
-/// loopback ports, each over its own database; and an admin key.
+/// loopback ports, each over its own database; Generation in front of the scripted model (the one test
+/// double: no LLM endpoint here) and Intent over those three; and an admin key.
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
@@ -37,6 +40,18 @@ public sealed class PlatformFixture : IAsyncLifetime
     public string ExecutorAddress { get; private set; } = "";
 
     public string AdminKey { get; private set; } = "";
+
+    public string GenerationAddress { get; private set; } = "";
+
+    public string IntentAddress { get; private set; } = "";
+
+    /// <summary>Generation's drafting model. The collection's tests run one at a time, so each scripts its own replies.</summary>
+    public ScriptedModelServer Model { get; private set; } = null!;
+
+    /// <summary>Repair attempts Generation makes after a draft fails validation (a garbage-answering model is asked 1 + this many times).</summary>
+    public const int MaxRepairs = 1;
+
+    private GenerationHost _generation = null!;
 
     public IServiceProvider RegistryServices => _apps[0].Services;
 
@@ -63,6 +78,24 @@ public sealed class PlatformFixture : IAsyncLifetime
         var executorApp = executor.Build();
         executorApp.MapExecutor();
         (_, ExecutorAddress) = await StartAsync(executorApp);
+
+        Model = await ScriptedModelServer.StartAsync();
+        _generation = await GenerationHost.WithModelAsync(Model, settings: new Dictionary<string, string?>
+        {
+            ["ScriptPlatform:Generation:DefaultMaxRepairs"] = MaxRepairs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Apart from the Executor's slots (63900) and the sp instances' (63000 up).
+            ["ScriptPlatform:Sandbox:BaseUid"] = "63800",
+        });
+        GenerationAddress = _generation.Address.ToString();
+        var (intent, intentAddress) = await LoopbackHost.StartAsync("ScriptPlatform.Intent", new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = await _postgres.CreateDatabaseAsync("intent"),
+            [$"services:{PlatformServices.Registry}:http:0"] = RegistryAddress,
+            [$"services:{PlatformServices.Executor}:http:0"] = ExecutorAddress,
+            [$"services:{PlatformServices.Generation}:http:0"] = GenerationAddress,
+        }, b => b.AddIntent(), a => a.MapIntent());
+        _apps.Add(intent);
+        IntentAddress = intentAddress.ToString();
     }
 
     /// <summary>A second Registry over a fresh database, in the given environment, with extra settings.</summary>
@@ -76,6 +109,9 @@ public sealed class PlatformFixture : IAsyncLifetime
             await app.StopAsync();
             await app.DisposeAsync();
         }
+
+        await _generation.DisposeAsync();
+        await Model.DisposeAsync();
 
         await _rabbit.DisposeAsync();
         await _postgres.DisposeAsync();

@@ -23,7 +23,7 @@ public sealed class Sp : IDisposable
 
     private static int _nextBaseUid = 63000;
 
-    public Sp(string? registry = null, string? executor = null)
+    public Sp(string? registry = null, string? executor = null, string? generation = null, string? intent = null)
     {
         Root = Directory.CreateTempSubdirectory("sp-test-").FullName;
         Home = Path.Combine(Root, "home");
@@ -37,8 +37,8 @@ public sealed class Sp : IDisposable
             ["USER"] = "tester",
             ["SCRIPTPLATFORM_SERVICES__REGISTRY__HTTP__0"] = registry ?? Down,
             ["SCRIPTPLATFORM_SERVICES__EXECUTOR__HTTP__0"] = executor ?? Down,
-            ["SCRIPTPLATFORM_SERVICES__GENERATION__HTTP__0"] = Down,
-            ["SCRIPTPLATFORM_SERVICES__INTENT__HTTP__0"] = Down,
+            ["SCRIPTPLATFORM_SERVICES__GENERATION__HTTP__0"] = generation ?? Down,
+            ["SCRIPTPLATFORM_SERVICES__INTENT__HTTP__0"] = intent ?? Down,
             // Each instance's sandbox slots get their own uids (their sweeps kill every process of a slot uid).
             ["SCRIPTPLATFORM_SANDBOX__BASEUID"] = (Interlocked.Add(ref _nextBaseUid, 4) - 4).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

@@ -57,6 +57,7 @@ public sealed class GenerationSweepTarget : ISweepTarget, IAsyncLifetime
         },
         "Summarise" => new SummariseRequest { Content = Replies.AdditionScript, Name = ScriptName, MaxWords = 30 },
         "Embed" => new EmbedRequest { Texts = { "adds two numbers" }, Model = "scripted-embedder" },
+        "Classify" => new ClassifyRequest { Utterance = "could you add up two numbers for me", AllowedActions = { "run", "search" } },
         // An rpc added later is still swept, from its empty request.
         _ => GenerationService.Descriptor.FindMethodByName(rpc).InputType.Parser.ParseFrom(ByteString.Empty),
     });

@@ -71,10 +71,8 @@ public sealed class IntentPlatform : IAsyncLifetime
     public async Task<IntentHost> StartIntentAsync(string? database = null, IDictionary<string, string?>? settings = null)
     {
         database ??= await _postgres.CreateDatabaseAsync("intent");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "ScriptPlatform.Intent", EnvironmentName = "Testing" });
         var configuration = new Dictionary<string, string?>
         {
-            ["Urls"] = "http://127.0.0.1:0",
             ["ConnectionStrings:postgres"] = database,
             [$"services:{PlatformServices.Registry}:http:0"] = RegistryAddress.ToString(),
             [$"services:{PlatformServices.Executor}:http:0"] = ExecutorAddress.ToString(),
@@ -84,13 +82,8 @@ public sealed class IntentPlatform : IAsyncLifetime
             configuration[key] = value;
         }
 
-        builder.Configuration.AddInMemoryCollection(configuration);
-        builder.Logging.ClearProviders();
-        builder.AddIntent();
-        var app = builder.Build();
-        app.MapIntent();
-        await app.StartAsync();
-        var host = new IntentHost(app, new Uri(Address(app)), database);
+        var (app, address) = await LoopbackHost.StartAsync("ScriptPlatform.Intent", configuration, b => b.AddIntent(), a => a.MapIntent());
+        var host = new IntentHost(app, address, database);
         _stops.Add(() => host.DisposeAsync().AsTask());
         return host;
     }

@@ -9,12 +9,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScriptPlatform.Contracts.Generation.V1;
 using ScriptPlatform.Generation.Extensions;
+using Xunit;
 
-using ScriptPlatform.Testing;
+namespace ScriptPlatform.Testing;
 
-namespace ScriptPlatform.Generation.Tests.Infrastructure;
-
-/// <summary>The real Generation service (the same wiring as Program.cs) on a free loopback port, with its own sandbox uids.</summary>
+/// <summary>
+/// The real Generation service (the same wiring as Program.cs) on a free loopback port, with its own sandbox uids:
+/// the Generation suite's host, and the one the Intent and CLI suites put in front of the scripted model.
+/// </summary>
 public sealed class GenerationHost : IAsyncDisposable
 {
     // Slot uids of the Generation tests' sandboxes (the other suites use 62000-64900).
@@ -33,6 +35,9 @@ public sealed class GenerationHost : IAsyncDisposable
     public GenerationService.GenerationServiceClient Client { get; }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>The address to configure a client with (<c>http://127.0.0.1:PORT/</c>).</summary>
+    public Uri Address { get; private set; } = null!;
 
     /// <summary>A host whose drafting model (and refining model, when given) is the scripted server.</summary>
     public static Task<GenerationHost> WithModelAsync(ScriptedModelServer drafting, ScriptedModelServer? refining = null, ScriptedModelServer? embeddings = null,
@@ -72,7 +77,8 @@ public sealed class GenerationHost : IAsyncDisposable
     }
 
     /// <summary>A host with no model configured: scaffold mode.</summary>
-    public static Task<GenerationHost> WithoutModelAsync() => StartAsync([]);
+    public static Task<GenerationHost> WithoutModelAsync(IDictionary<string, string?>? settings = null) =>
+        StartAsync(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()));
 
     private static async Task<GenerationHost> StartAsync(Dictionary<string, string?> configuration)
     {
@@ -83,7 +89,8 @@ public sealed class GenerationHost : IAsyncDisposable
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "ScriptPlatform.Generation", EnvironmentName = "Development" });
         configuration["ScriptPlatform:Sandbox:Slots"] = "2";
-        configuration["ScriptPlatform:Sandbox:BaseUid"] = (Interlocked.Add(ref _nextBaseUid, 4) - 4).ToString(CultureInfo.InvariantCulture);
+        // Another suite passes a BaseUid of its own range, so suites running side by side never share slot uids.
+        configuration.TryAdd("ScriptPlatform:Sandbox:BaseUid", (Interlocked.Add(ref _nextBaseUid, 4) - 4).ToString(CultureInfo.InvariantCulture));
         configuration["ScriptPlatform:Sandbox:KillGraceMilliseconds"] = "100";
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.ClearProviders();
@@ -93,7 +100,7 @@ public sealed class GenerationHost : IAsyncDisposable
         app.MapGeneration();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GenerationHost(app, new Uri(address));
+        return new GenerationHost(app, new Uri(address)) { Address = new Uri(address) };
     }
 
     public async ValueTask DisposeAsync()

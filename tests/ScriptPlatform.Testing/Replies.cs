@@ -1,6 +1,6 @@
-namespace ScriptPlatform.Generation.Tests.Infrastructure;
+namespace ScriptPlatform.Testing;
 
-/// <summary>Scripted model replies: scripts in the platform's format, good and broken, and the prose around them.</summary>
+/// <summary>Scripted model replies (for ScriptedModelServer): scripts in the platform's format, good and broken, and the prose around them.</summary>
 public static class Replies
 {
     public const string AdditionScript = """"
