@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
@@ -9,10 +10,12 @@ using ScriptPlatform.ServiceDefaults.Text;
 namespace ScriptPlatform.Registry.Checking;
 
 /// <summary>
-/// Compiles a script with the sandbox's own interpreter, in a separate short-lived process
+/// Compiles a script with the sandbox's own interpreter, in separate long-lived processes
 /// (<c>check_script.py</c>: parse and symbol table only, never executed), so the registry judges syntax
-/// exactly as the sandbox will. One process per check, isolated (<c>-I -S</c>), bounded in time,
-/// memory and number at once; the source goes in on stdin, one line of verdict comes out.
+/// exactly as the sandbox will. Each process is isolated (<c>-I -S</c>, empty environment), memory-bounded,
+/// and serves one check after another (a length line and the source in, one verdict line out); at most
+/// <see cref="ScriptCheckerOptions.MaxConcurrency"/> run at once. A process that overruns the time limit,
+/// crashes or answers nonsense is killed and replaced at the next check.
 /// </summary>
 public sealed partial class PythonScriptChecker : IScriptChecker, IDisposable
 {
@@ -30,12 +33,14 @@ public sealed partial class PythonScriptChecker : IScriptChecker, IDisposable
         _slots = new SemaphoreSlim(_options.MaxConcurrency > 0 ? _options.MaxConcurrency : Environment.ProcessorCount);
     }
 
+    private readonly ConcurrentBag<CheckerProcess> _idle = [];
+
     public async Task<string?> FindProblemAsync(string source, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken);
         try
         {
-            return Interpret(await RunCheckerAsync(Utf8.GetBytes(source), cancellationToken));
+            return Interpret(await CheckAsync(Utf8.GetBytes(source), cancellationToken));
         }
         finally
         {
@@ -43,7 +48,15 @@ public sealed partial class PythonScriptChecker : IScriptChecker, IDisposable
         }
     }
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose()
+    {
+        while (_idle.TryTake(out var checker))
+        {
+            checker.Dispose();
+        }
+
+        _slots.Dispose();
+    }
 
     private string? Interpret(string verdict)
     {
@@ -65,25 +78,23 @@ public sealed partial class PythonScriptChecker : IScriptChecker, IDisposable
         }
     }
 
-    private async Task<string> RunCheckerAsync(byte[] utf8, CancellationToken cancellationToken)
+    private async Task<string> CheckAsync(byte[] utf8, CancellationToken cancellationToken)
     {
-        using var process = Start();
+        var checker = TakeIdle() ?? new CheckerProcess(Start());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(_options.TimeoutSeconds));
+        var healthy = false;
         try
         {
-            var verdict = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            // Drained so that warnings can never fill the pipe and stall the checker.
-            var errors = process.StandardError.ReadToEndAsync(timeout.Token);
-            await WriteSourceAsync(process, utf8, timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            var (output, stderr) = (await verdict, await errors);
-            if (process.ExitCode != 0)
+            var verdict = await checker.CheckAsync(utf8, timeout.Token);
+            // A verdict line means the process is still in step; anything else and it is replaced.
+            healthy = verdict is not null && IsVerdict(verdict);
+            if (verdict is null)
             {
-                LogCheckerFailed(_logger, process.ExitCode, TextRules.Shown(stderr));
+                LogCheckerFailed(_logger, checker.ExitCode, TextRules.Shown(checker.Errors));
             }
 
-            return output;
+            return verdict ?? "";
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -92,12 +103,34 @@ public sealed partial class PythonScriptChecker : IScriptChecker, IDisposable
         }
         finally
         {
-            if (!process.HasExited)
+            if (healthy)
             {
-                process.Kill(entireProcessTree: true);
+                _idle.Add(checker);
+            }
+            else
+            {
+                checker.Dispose();
             }
         }
     }
+
+    private CheckerProcess? TakeIdle()
+    {
+        while (_idle.TryTake(out var checker))
+        {
+            if (checker.ExitCode is null)
+            {
+                return checker;
+            }
+
+            checker.Dispose();
+        }
+
+        return null;
+    }
+
+    private static bool IsVerdict(string line) =>
+        line is "ok" or "no_entry" or "too_large" || line.StartsWith("syntax\t", StringComparison.Ordinal);
 
     private Process Start()
     {
@@ -131,19 +164,6 @@ public sealed partial class PythonScriptChecker : IScriptChecker, IDisposable
         }
     }
 
-    private static async Task WriteSourceAsync(Process process, byte[] utf8, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await process.StandardInput.BaseStream.WriteAsync(utf8, cancellationToken);
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // The checker exited before reading everything; its verdict (or its absence) tells why.
-        }
-    }
-
     private static string ReadCheckerSource()
     {
         using var stream = typeof(PythonScriptChecker).Assembly.GetManifestResourceStream("ScriptPlatform.Registry.Checking.check_script.py")
@@ -155,8 +175,8 @@ public sealed partial class PythonScriptChecker : IScriptChecker, IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "The script checker's interpreter {Python} does not start")]
     private static partial void LogCannotStart(ILogger logger, string python, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The script checker exited with code {ExitCode}: {Stderr}")]
-    private static partial void LogCheckerFailed(ILogger logger, int exitCode, string stderr);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The script checker gave no verdict (exit code {ExitCode}): {Stderr}")]
+    private static partial void LogCheckerFailed(ILogger logger, int? exitCode, string stderr);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The script checker answered '{Verdict}'")]
     private static partial void LogUnexpectedVerdict(ILogger logger, string verdict);

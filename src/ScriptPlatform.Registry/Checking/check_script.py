@@ -1,8 +1,9 @@
-# Checks a script's Python source without running it: compiles it (parser and symbol table, as
+# Checks scripts' Python source without running them: compiles each (parser and symbol table, as
 # `import` would) and looks for the entry point the sandbox calls. Never executes the source.
-# Run as `python3 -I -S -B -W ignore -c <this> MAX_BYTES MEMORY_BYTES` with the UTF-8 source on stdin.
-# Prints one line: "ok", "no_entry", "too_large" or "syntax<TAB>line<TAB>message".
-# Only built-in modules are imported (_ast, not ast): this runs once per publish, start-up is the cost.
+# Run as `python3 -I -S -B -W ignore -c <this> MAX_BYTES MEMORY_BYTES`; it serves one check after another:
+# in, a line with the source's length in bytes, then the UTF-8 source; out, one line per check: "ok",
+# "no_entry", "too_large" or "syntax<TAB>line<TAB>message". A long-lived process: starting Python per
+# publish cost more than the check itself and capped publishing at a few dozen per second.
 import _ast
 import resource
 import sys
@@ -54,13 +55,25 @@ def check(source):
     return "ok" if binds_entry_point(tree.body) else "no_entry"
 
 
-def main():
-    max_bytes, memory_bytes = int(sys.argv[1]), int(sys.argv[2])
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    data = sys.stdin.buffer.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        return "too_large"
-    return check(data.decode("utf-8"))
+def serve(max_bytes):
+    stdin, stdout = sys.stdin.buffer, sys.stdout
+    while True:
+        header = stdin.readline()
+        if not header:
+            return
+        size = int(header)
+        source = stdin.read(size)
+        if size > max_bytes:
+            verdict = "too_large"
+        else:
+            try:
+                verdict = check(source.decode("utf-8"))
+            except UnicodeDecodeError as e:
+                verdict = "syntax\t0\tthe content is not UTF-8 (%s)" % e.reason
+        stdout.write(verdict + "\n")
+        stdout.flush()
 
 
-sys.stdout.write(main() + "\n")
+max_bytes, memory_bytes = int(sys.argv[1]), int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+serve(max_bytes)

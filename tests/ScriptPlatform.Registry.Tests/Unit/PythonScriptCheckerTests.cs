@@ -66,4 +66,31 @@ public sealed class PythonScriptCheckerTests : IDisposable
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
     }
+
+    [Fact]
+    public async Task Checks_in_a_row_and_at_once_each_get_their_own_verdict_after_a_source_that_broke_the_compiler()
+    {
+        // The checker processes are long-lived: one verdict must never leak into the next check.
+        Assert.Contains("too complex to compile", await _checker.FindProblemAsync("x = " + new string('-', 100_000) + "1\n", Ct), StringComparison.Ordinal);
+        var sources = Enumerable.Range(0, 60).Select(i => (i % 3) switch
+        {
+            0 => ($"def execute(params):\n    return {i}\n", (string?)null),
+            1 => ($"x = ({i}\n", "'(' was never closed"),
+            _ => ($"y = {i}\n", "defines neither execute(params) nor main(params)"),
+        }).ToList();
+
+        var verdicts = await Task.WhenAll(sources.Select(s => _checker.FindProblemAsync(s.Item1, Ct)));
+
+        foreach (var ((_, expected), verdict) in sources.Zip(verdicts))
+        {
+            if (expected is null)
+            {
+                Assert.Null(verdict);
+            }
+            else
+            {
+                Assert.Contains(expected, verdict, StringComparison.Ordinal);
+            }
+        }
+    }
 }
