@@ -51,6 +51,27 @@ public static class TextRules
             : $"{field} contains an unpaired surrogate (U+{(int)value[surrogate]:X4}) at position {surrogate}, which is not valid Unicode; send UTF-8 text";
     }
 
+    // C0 (NUL included), DEL and C1: what char.IsControl calls control characters.
+    private static readonly System.Buffers.SearchValues<char> ControlCharacters =
+        System.Buffers.SearchValues.Create(Enumerable.Range(0, 0xA0).Select(i => (char)i).Where(char.IsControl).ToArray());
+
+    /// <summary>
+    /// Null when <paramref name="value"/> is a one-line label (a caller, a reason) of at most
+    /// <paramref name="maxLength"/> characters with no control characters, which only garble logs and
+    /// cards; else what is wrong with <paramref name="field"/>.
+    /// </summary>
+    public static string? LabelProblem(string value, string field, int maxLength)
+    {
+        if (value.Length > maxLength)
+        {
+            return $"{field} is {value.Length} characters; at most {maxLength} are accepted.";
+        }
+
+        var control = value.AsSpan().IndexOfAny(ControlCharacters);
+        return control < 0 ? null
+            : $"{field} contains the control character U+{(int)value[control]:X4} at position {control}; use printable text only.";
+    }
+
     /// <summary>
     /// A caller's value as an error message may quote it: at most <see cref="ShownLength"/> characters
     /// and no control characters. Echoing a whole 100,000-character value would put it in the

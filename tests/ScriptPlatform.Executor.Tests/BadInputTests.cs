@@ -132,7 +132,7 @@ public sealed class BadInputTests(Platform platform)
         var tooLong = new string('c', RequestValidation.MaxNameLength + 1);
         var batch = new SubmitBatchRequest { FanOut = new BatchFanOut { Inline = new InlineScript { Content = Scripts.Add }, ParamsJson = { "{}" } }, Label = tooLong };
 
-        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Scripts.Inline(Scripts.Add, "{}", tooLong)).ResponseAsync, "the limit is 256");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.RunAsync(Scripts.Inline(Scripts.Add, "{}", tooLong)).ResponseAsync, "at most 256 are accepted");
         await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(batch).ResponseAsync, "label");
     }
 
@@ -146,7 +146,7 @@ public sealed class BadInputTests(Platform platform)
 
         await FailsWith(StatusCode.InvalidArgument, () => _host.Client.CancelAsync(new CancelRequest { BatchId = submitted.BatchId, Reason = "stop\0now" }).ResponseAsync, "reason");
         await FailsWith(StatusCode.InvalidArgument,
-            () => _host.Client.CancelAsync(new CancelRequest { BatchId = submitted.BatchId, Reason = new string('r', RequestValidation.MaxReasonLength + 1) }).ResponseAsync, "the limit is 1024");
+            () => _host.Client.CancelAsync(new CancelRequest { BatchId = submitted.BatchId, Reason = new string('r', RequestValidation.MaxReasonLength + 1) }).ResponseAsync, "at most 1024 are accepted");
         var batch = await _host.Client.BatchFinishedAsync(submitted.BatchId);
 
         Assert.Equal((BatchState.Completed, 2), (batch.State, batch.Count(ExecutionStatus.Success)));

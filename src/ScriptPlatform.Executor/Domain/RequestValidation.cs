@@ -44,9 +44,6 @@ public static partial class RequestValidation
 
     private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
 
-    // C0 (NUL included), DEL and C1: what char.IsControl calls control characters.
-    private static readonly SearchValues<char> ControlCharacters =
-        SearchValues.Create(Enumerable.Range(0, 0xA0).Select(i => (char)i).Where(char.IsControl).ToArray());
 
     /// <summary>The params JSON normalised ("" → "{}"); INVALID_ARGUMENT unless a JSON object, RESOURCE_EXHAUSTED over 1 MiB.</summary>
     public static string Params(string? paramsJson, string what = "params_json")
@@ -178,24 +175,11 @@ public static partial class RequestValidation
     /// Free text that is stored and filtered on (caller, label, reason): Postgres text cannot hold NUL,
     /// and control characters only garble logs, so both are refused, as is unbounded length. Empty gives "".
     /// </summary>
-    public static string Text(string? value, string what, int maxLength)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-
-        if (value.Length > maxLength)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what} is {value.Length} characters; the limit is {maxLength}."));
-        }
-
-        var control = value.AsSpan().IndexOfAny(ControlCharacters);
-        return control < 0
-            ? value
-            : throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"{what} contains the control character U+{(int)value[control]:X4} at position {control}; use printable text only."));
-    }
+    public static string Text(string? value, string what, int maxLength) =>
+        string.IsNullOrEmpty(value) ? ""
+            : TextRules.LabelProblem(value, what, maxLength) is { } problem
+                ? throw new RpcException(new Status(StatusCode.InvalidArgument, problem))
+                : value;
 
     /// <summary>
     /// An optional protobuf Timestamp as a DateTimeOffset. A malformed one (nanos outside [0, 1e9), or

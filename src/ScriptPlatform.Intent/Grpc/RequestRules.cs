@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Grpc.Core;
@@ -19,10 +18,6 @@ public static class RequestRules
 
     /// <summary>Longest caller label: the Executor's limit, where a label ends up (it records it for an anonymous caller).</summary>
     public const int MaxCallerLength = 256;
-
-    // C0 controls and DEL: they only garble logs and cards, and the Executor refuses them in a caller.
-    private static readonly SearchValues<char> ControlCharacters = SearchValues.Create(
-        string.Concat(Enumerable.Range(0, 0x20).Select(c => (char)c)) + '\u007F');
 
     /// <summary>Free text a user says (an utterance, a confirmation's text): at most <paramref name="maxBytes"/> UTF-8 bytes, refused before any parsing.</summary>
     /// <param name="whatToSend">How to say it shorter, ending the message.</param>
@@ -47,15 +42,10 @@ public static class RequestRules
     /// <summary>An optional caller label: printable text of at most <see cref="MaxCallerLength"/> characters.</summary>
     public static void Caller(string value, string field)
     {
-        if (value.Length > MaxCallerLength)
+        // The Executor's own rule for the label it records, so a label Intent accepts is never refused there.
+        if (TextRules.LabelProblem(value, field, MaxCallerLength) is { } problem)
         {
-            throw Invalid($"{field} is {value.Length} characters; at most {MaxCallerLength} are accepted (a name, not a document).");
-        }
-
-        var control = value.AsSpan().IndexOfAny(ControlCharacters);
-        if (control >= 0)
-        {
-            throw Invalid($"{field} contains the control character U+{(int)value[control]:X4} at position {control}; use printable text only.");
+            throw Invalid(problem);
         }
     }
 

@@ -195,6 +195,7 @@ public sealed class ConversationTests(IntentPlatform platform)
     public async Task An_unknown_name_gets_did_you_mean_candidates_and_no_card()
     {
         var name = await PublishAsync(prefix: "currency_convert");
+        await platform.EmbeddedAsync();
         var unknown = name[..^1] + (name[^1] == 'x' ? "y" : "x");
         var reply = await SayAsync($"run {unknown}");
         Assert.Equal(ActionKind.Clarify, reply.Action);

@@ -16,6 +16,7 @@ using ScriptPlatform.Executor.Extensions;
 using ScriptPlatform.Intent.Extensions;
 using ScriptPlatform.Registry.Auth;
 using ScriptPlatform.Registry.Extensions;
+using ScriptPlatform.Registry.Search;
 using ScriptPlatform.Testing;
 
 namespace ScriptPlatform.Intent.Tests.Infrastructure;
@@ -32,6 +33,7 @@ public sealed class IntentPlatform : IAsyncLifetime
     private readonly PostgresFixture _postgres = new();
     private readonly RabbitMqFixture _rabbit = new();
     private readonly List<Func<Task>> _stops = [];
+    private EmbeddingQueue _embeddings = null!;
 
     public Uri RegistryAddress { get; private set; } = null!;
 
@@ -88,6 +90,17 @@ public sealed class IntentPlatform : IAsyncLifetime
         return host;
     }
 
+    /// <summary>Waits until the Registry has embedded what was published (it embeds after the commit), so search finds it by meaning.</summary>
+    public async Task EmbeddedAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_embeddings.Pending > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{_embeddings.Pending} published scripts still not embedded after 30 s");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+    }
+
     private async Task StartRegistryAsync()
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ApplicationName = "ScriptPlatform.Registry" });
@@ -104,6 +117,7 @@ public sealed class IntentPlatform : IAsyncLifetime
         await app.StartAsync();
         _stops.Add(() => StopAsync(app));
         RegistryAddress = new Uri(Address(app));
+        _embeddings = app.Services.GetRequiredService<EmbeddingQueue>();
         Registry = new RegistryService.RegistryServiceClient(GrpcChannel.ForAddress(RegistryAddress));
         var keys = app.Services.GetRequiredService<ApiKeyStore>();
         AliceKey = (await keys.CreateAsync("alice", "alice", [ApiKeyScope.Publish, ApiKeyScope.Run], null, "test", CancellationToken.None)).Secret;
