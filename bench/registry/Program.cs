@@ -24,7 +24,8 @@ var figures = new BenchFigures("registry");
 var total = Stopwatch.StartNew();
 var inv = CultureInfo.InvariantCulture;
 
-Console.WriteLine($"registry bench: {scale:N0} scripts, Postgres {(durable ? "durable (fsync on)" : "fsync off (test settings)")}, {Environment.ProcessorCount} cores");
+var qualityOnly = args.Contains("--quality-only");
+Console.WriteLine($"registry bench: {(qualityOnly ? "the labelled set only" : $"{scale:N0} scripts")}, Postgres {(durable ? "durable (fsync on)" : "fsync off (test settings)")}, {Environment.ProcessorCount} cores");
 await using var infra = await LocalInfrastructure.StartAsync(new LocalInfrastructureOptions { PostgresOptions = new LocalPostgresOptions { FastUnsafe = !durable } });
 var labeled = LabeledScript.Load(Path.Combine(AppContext.BaseDirectory, "labeled.json"));
 
@@ -47,7 +48,7 @@ await using (var registry = await RegistryProcess.StartAsync(registryDll, qualit
     await WeightSweep.RunAsync(client, qualityDb, labeled, verbose);
 }
 
-if (args.Contains("--quality-only"))
+if (qualityOnly)
 {
     PrintQualitySplits("Search quality on the labelled set", quality);
     Console.WriteLine(Targets(quality));
@@ -162,7 +163,7 @@ foreach (var s in labeled)
 
 var findableAtScale = await UntilFindable(scaleClient, labeled);
 
-var qualityAtScale = await Evaluate(scaleClient, labeled, false);
+var qualityAtScale = await Evaluate(scaleClient, labeled, verbose);
 var rssEnd = scaleRegistry.RssMiB();
 
 // ---- Report ------------------------------------------------------------------------------------------
@@ -405,8 +406,18 @@ static async Task<float[][]> SeedAsync(NpgsqlDataSource dataSource, int count)
     var scripts = SyntheticScripts.Generate(count).ToArray();
     // The model in this process, in batches, as the registry's start-up backfill would do it.
     var embedWatch = Stopwatch.StartNew();
-    var vectors = await semantic.EmbedManyAsync(scripts.Select(s => SemanticIndex.TextOf(s.Name, s.Description, s.Summary)).ToList(), CancellationToken.None);
-    Console.WriteLine($"embedded {scripts.Length:N0} synthetic scripts in {embedWatch.Elapsed.TotalSeconds:F1} s ({scripts.Length / embedWatch.Elapsed.TotalSeconds:F0}/s)");
+    var texts = scripts.Select(s => SemanticIndex.TextOf(s.Name, s.Description, s.Summary)).ToList();
+    var vectors = SeedVectorCache.TryLoad(semantic.ModelId, texts);
+    if (vectors is null)
+    {
+        vectors = await semantic.EmbedManyAsync(texts, CancellationToken.None);
+        Console.WriteLine($"embedded {scripts.Length:N0} synthetic scripts in {embedWatch.Elapsed.TotalSeconds:F1} s ({scripts.Length / embedWatch.Elapsed.TotalSeconds:F0}/s)");
+        SeedVectorCache.Save(semantic.ModelId, texts, vectors);
+    }
+    else
+    {
+        Console.WriteLine($"the {scripts.Length:N0} synthetic scripts' vectors came from {SeedVectorCache.Directory} (made by an earlier run with the same model and texts)");
+    }
     await using var connection = await dataSource.OpenConnectionAsync();
     await using (var copy = await connection.BeginBinaryImportAsync(
         "COPY scripts (id, name, category, description, summary, tags, tags_text, owner, latest_version, latest_content_hash) FROM STDIN (FORMAT BINARY)"))

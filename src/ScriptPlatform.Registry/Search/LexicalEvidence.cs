@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace ScriptPlatform.Registry.Search;
 
@@ -9,70 +10,106 @@ namespace ScriptPlatform.Registry.Search;
 /// full text's all-words match, weighted by rarity among the candidates), and whether its name or
 /// description has them in reverse order. Order is what separates twins a bag of words cannot:
 /// "json to csv" against "csv to json".
+/// <para>
+/// Postgres stems the query (<see cref="QueryWordsSql"/>, sent with the full-text query) and the
+/// candidates' tsvectors come back with their rows; the positions are read here, so a search costs
+/// no extra round trip and Postgres no per-candidate unnesting.
+/// </para>
 /// </summary>
 public static class LexicalEvidence
 {
-    /// <summary>
-    /// The query's lexemes in the order they are typed (with the token number of each, and those of
-    /// the words "to", "into" and "as" that mark a direction); per candidate the first position of each
-    /// lexeme in the whole vector, in the name (weight A) and in description and tags (weight B), 0
-    /// when absent.
-    /// Order is judged within one field: "data csv to json" then "Convert a CSV file to JSON" puts
-    /// "convert" after "json" across the two, which says nothing about direction.
-    /// </summary>
-    private const string Sql =
+    /// <summary>The query's tokens with their number and lexemes (stemmed as the tsvectors are; stop words have none).</summary>
+    public const string QueryWordsSql =
         """
-        WITH t AS (
-            SELECT d.ord::int AS ord, lower(d.token) AS token, d.lexemes
-            FROM ts_debug('english', @query) WITH ORDINALITY AS d(alias, description, token, dictionaries, dictionary, lexemes, ord)),
-        q AS (
-            SELECT coalesce(array_agg(l ORDER BY o, l), '{}'::text[]) AS lexemes, coalesce(array_agg(o ORDER BY o, l), '{}'::int[]) AS ords
-            FROM (SELECT u.l, min(t.ord) AS o FROM t, unnest(t.lexemes) AS u(l) GROUP BY u.l) x),
-        m AS (SELECT coalesce(array_agg(t.ord), '{}'::int[]) AS markers FROM t WHERE t.token IN ('to', 'into', 'as'))
-        SELECT s.id,
-            ARRAY(SELECT coalesce((SELECT min(p) FROM unnest(s.search_vector) v, unnest(v.positions) p WHERE v.lexeme = ql.l), 0)::int
-                  FROM unnest(q.lexemes) WITH ORDINALITY ql(l, o) ORDER BY ql.o) AS anywhere,
-            ARRAY(SELECT coalesce((SELECT min(pw.p) FROM unnest(s.search_vector) v, unnest(v.positions, v.weights) pw(p, w)
-                                   WHERE v.lexeme = ql.l AND pw.w = 'A'), 0)::int
-                  FROM unnest(q.lexemes) WITH ORDINALITY ql(l, o) ORDER BY ql.o) AS name,
-            ARRAY(SELECT coalesce((SELECT min(pw.p) FROM unnest(s.search_vector) v, unnest(v.positions, v.weights) pw(p, w)
-                                   WHERE v.lexeme = ql.l AND pw.w = 'B'), 0)::int
-                  FROM unnest(q.lexemes) WITH ORDINALITY ql(l, o) ORDER BY ql.o) AS description,
-            q.ords, m.markers
-        FROM scripts s, q, m WHERE s.id = ANY(@ids)
+        SELECT d.ord::int, lower(d.token), d.lexemes
+        FROM ts_debug('english', @query) WITH ORDINALITY AS d(alias, description, token, dictionaries, dictionary, lexemes, ord)
         """;
 
     /// <summary>Candidates (at least) whose word evidence is read: enough that no later one could climb into a top 10.</summary>
     public const int Head = 30;
 
+    /// <summary>How many of the ranking's head get word evidence for a page of <paramref name="limit"/>: the evidence weighs little next to similarity, so a candidate further down could not reach the top.</summary>
+    public static int HeadFor(int limit) => Math.Max(Head, limit * 3);
+
     /// <summary>
     /// Fills <see cref="RankingCandidate.WordOverlap"/> and <see cref="RankingCandidate.Direction"/>
-    /// for the head of the ranking without word evidence (max(<see cref="Head"/>, 3 × limit)): the
-    /// evidence weighs little next to similarity, so a candidate further down could not reach the top.
+    /// for the given head of a ranking, each candidate with its stored tsvector.
+    /// </summary>
+    public static void Apply(QueryWords words, IReadOnlyList<(RankingCandidate Candidate, NpgsqlTsVector Vector)> head)
+    {
+        var positions = head.Select(h => Positions(words, h.Vector)).ToList();
+        var idf = Idf(positions.Select(p => p.Anywhere).ToList());
+        var directed = DirectedPairs(words.TokenNumbers, words.Markers);
+        for (var i = 0; i < head.Count; i++)
+        {
+            head[i].Candidate.WordOverlap = Overlap(positions[i].Anywhere, idf);
+            head[i].Candidate.Direction = Direction(directed, positions[i].Name, positions[i].Description);
+        }
+    }
+
+    /// <summary>
+    /// The same evidence for candidates known only by id (the bench's weight sweep): stems the query and
+    /// reads the tsvectors of the head of <paramref name="candidates"/>.
     /// </summary>
     public static async Task AddAsync(NpgsqlConnection connection, string query, IReadOnlyCollection<RankingCandidate> candidates, int limit, CancellationToken cancellationToken)
     {
-        var head = HybridRanking.Rank(candidates).Take(Math.Max(Head, limit * 3)).ToList();
+        var head = HybridRanking.Rank(candidates).Take(HeadFor(limit)).ToDictionary(c => c.Id);
         if (head.Count == 0)
         {
             return;
         }
 
-        var byId = head.ToDictionary(c => c.Id);
-        var rows = (await connection.QueryAsync<(long Id, int[] Anywhere, int[] Name, int[] Description, int[] Ords, int[] Markers)>(
-            new CommandDefinition(Sql, new { query, ids = byId.Keys.ToArray() }, cancellationToken: cancellationToken))).ToList();
-        if (rows.Count == 0)
+        var words = QueryWords.From(await connection.QueryAsync<(int, string, string[]?)>(new CommandDefinition(QueryWordsSql, new { query }, cancellationToken: cancellationToken)));
+        await using var command = new NpgsqlCommand("SELECT id, search_vector FROM scripts WHERE id = ANY(@ids)", connection);
+        command.Parameters.AddWithValue("ids", head.Keys.ToArray());
+        var vectors = new List<(RankingCandidate, NpgsqlTsVector)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            return;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                vectors.Add((head[reader.GetInt64(0)], reader.GetFieldValue<NpgsqlTsVector>(1)));
+            }
         }
 
-        var idf = Idf(rows.Select(r => r.Anywhere).ToList());
-        var directed = DirectedPairs(rows[0].Ords, rows[0].Markers);
-        foreach (var (id, anywhere, name, description, _, _) in rows)
+        Apply(words, vectors);
+    }
+
+    /// <summary>
+    /// Per query word (in <see cref="QueryWords.Lexemes"/>' order) its first position in the whole
+    /// vector, in the name (weight A) and in description and tags (weight B); 0 when absent. Order is
+    /// judged within one field: "data csv to json" then "Convert a CSV file to JSON" puts "convert"
+    /// after "json" across the two, which says nothing about direction.
+    /// </summary>
+    public static (int[] Anywhere, int[] Name, int[] Description) Positions(QueryWords words, NpgsqlTsVector vector)
+    {
+        var count = words.Lexemes.Length;
+        var (anywhere, name, description) = (new int[count], new int[count], new int[count]);
+        foreach (var lexeme in vector)
         {
-            byId[id].WordOverlap = Overlap(anywhere, idf);
-            byId[id].Direction = Direction(directed, name, description);
+            var i = Array.IndexOf(words.Lexemes, lexeme.Text);
+            if (i < 0)
+            {
+                continue;
+            }
+
+            for (var p = 0; p < lexeme.Count; p++)
+            {
+                var (position, weight) = (lexeme[p].Pos, lexeme[p].Weight);
+                anywhere[i] = First(anywhere[i], position);
+                if (weight == NpgsqlTsVector.Lexeme.Weight.A)
+                {
+                    name[i] = First(name[i], position);
+                }
+                else if (weight == NpgsqlTsVector.Lexeme.Weight.B)
+                {
+                    description[i] = First(description[i], position);
+                }
+            }
         }
+
+        return (anywhere, name, description);
+
+        static int First(int current, int position) => current == 0 ? position : Math.Min(current, position);
     }
 
     /// <summary>
@@ -156,5 +193,36 @@ public static class LexicalEvidence
         }
 
         return direction;
+    }
+}
+
+/// <summary>
+/// The query's words as full text stems them: the distinct lexemes in the order first typed, the
+/// token number of each, and the token numbers of "to", "into" and "as" (which mark a direction).
+/// </summary>
+public sealed record QueryWords(string[] Lexemes, int[] TokenNumbers, int[] Markers)
+{
+    public static readonly QueryWords None = new([], [], []);
+
+    /// <summary>From the rows of <see cref="LexicalEvidence.QueryWordsSql"/>: (token number, token in lower case, lexemes or null).</summary>
+    public static QueryWords From(IEnumerable<(int Ord, string Token, string[]? Lexemes)> tokens)
+    {
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        var markers = new List<int>();
+        foreach (var (ord, token, lexemes) in tokens)
+        {
+            if (token is "to" or "into" or "as")
+            {
+                markers.Add(ord);
+            }
+
+            foreach (var l in lexemes ?? [])
+            {
+                first[l] = first.TryGetValue(l, out var seen) ? Math.Min(seen, ord) : ord;
+            }
+        }
+
+        var ordered = first.OrderBy(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToArray();
+        return new QueryWords(ordered.Select(p => p.Key).ToArray(), ordered.Select(p => p.Value).ToArray(), [.. markers]);
     }
 }

@@ -4,6 +4,7 @@ using ScriptPlatform.Contracts.Common.V1;
 using ScriptPlatform.Contracts.Registry.V1;
 using ScriptPlatform.Registry.Domain;
 using ScriptPlatform.Registry.Infrastructure;
+using NpgsqlTypes;
 
 namespace ScriptPlatform.Registry.Search;
 
@@ -36,9 +37,11 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
         var extraFilters = request.Tags.Count > 0 || !string.IsNullOrEmpty(request.AgentId);
         var pool = Math.Max(CandidatesPerSignal, limit * 3) * (extraFilters ? 4 : 1);
 
-        // The full-text query goes out first; the vector scan runs on this thread while Postgres works.
+        // Full text (with the query's stemmed words, for word evidence) goes out first; the vector scan
+        // runs on this thread while Postgres works.
+        var hybrid = useFullText && useSemantic;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var fullTextTask = useFullText ? FullTextAsync(connection, request, query, category, pool) : Task.FromResult(new List<FullTextHit>());
+        var textTask = useFullText ? TextSignalsAsync(connection, request, query, category, pool, hybrid) : Task.FromResult((new List<FullTextHit>(), QueryWords.None));
         List<VectorHit> semanticHits;
         try
         {
@@ -48,56 +51,47 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
         {
             // The full-text query is still reading this connection: disposing the connection under it
             // leaves both waiting on the same socket for ever, so it finishes (or fails) first.
-            await Task.WhenAny(fullTextTask);
+            await Task.WhenAny(textTask);
             throw;
         }
 
-        var fullText = await fullTextTask;
-
+        var (fullText, words) = await textTask;
         var candidates = HybridRanking.Candidates(semanticHits, fullText.Select(f => (f.Id, f.Rank)).ToList());
-        if (useFullText && useSemantic)
+        var weights = mode == SearchMode.FullText ? HybridRanking.FullTextOnly : HybridRanking.Weights;
+        var ranked = HybridRanking.Rank(candidates, weights);
+        // The rows of the head that word evidence can still reorder (a short head without it). Category
+        // and deprecation are already applied by both signals; tag and agent filters can still drop
+        // candidates, and only this query sees them, so with those every candidate is read.
+        var head = hybrid ? LexicalEvidence.HeadFor(limit) : limit * 2;
+        var rows = await RowsAsync(connection, request, query, category, ranked.Take(extraFilters ? ranked.Count : head).Select(c => c.Id).ToArray(), cancellationToken);
+        if (hybrid)
         {
-            await LexicalEvidence.AddAsync(connection, query, candidates, limit, cancellationToken);
+            LexicalEvidence.Apply(words, ranked.Where(c => rows.ContainsKey(c.Id)).Take(head).Select(c => (c, rows[c.Id].Words)).ToList());
+            ranked = HybridRanking.Rank(candidates, weights);
         }
-
-        var fused = HybridRanking.Rank(candidates, mode == SearchMode.FullText ? HybridRanking.FullTextOnly : HybridRanking.Weights);
-        // Category and deprecation are already applied by both signals; only tag and agent filters
-        // can still drop candidates, so without them a short head of the fused list is enough.
-        var candidateIds = fused.Take(extraFilters ? fused.Count : limit * 2).Select(f => f.Id).ToArray();
-        // The exact name always makes the list, even when neither signal ranked it.
-        var rows = (await connection.QueryAsync<ScriptRow>(
-            $"""
-            SELECT {ScriptRow.Columns} FROM scripts s
-            WHERE s.id = ANY(@ids || ARRAY(SELECT x.id FROM scripts x WHERE x.name = @query))
-              AND (@category::text IS NULL OR s.category = @category)
-              AND (@deprecated OR NOT s.deprecated)
-              AND s.tags @> @tags
-              AND (@agent = '' OR EXISTS (SELECT 1 FROM agent_tools a WHERE a.script_id = s.id AND a.agent_id = @agent))
-            """,
-            new { ids = candidateIds, query, category, deprecated = request.IncludeDeprecated, tags = request.Tags.ToArray(), agent = request.AgentId })).ToDictionary(r => r.Id);
 
         var ftById = fullText.ToDictionary(f => f.Id);
         var hits = new List<SearchHit>();
-        var exact = rows.Values.FirstOrDefault(r => r.Name == query);
+        var exact = rows.Values.Select(r => r.Row).FirstOrDefault(r => r.Name == query);
         if (exact is not null)
         {
-            var hit = BuildHit(exact, fused.FirstOrDefault(f => f.Id == exact.Id), ftById);
+            var hit = BuildHit(exact, ranked.FirstOrDefault(f => f.Id == exact.Id), ftById);
             hit.MatchedSignals.Insert(0, SearchSignal.ExactName);
             // An exact name outranks everything: one more than the best possible fused score.
             hit.Score = 1 + HybridRanking.MaxScore(HybridRanking.Weights);
             hits.Add(hit);
         }
 
-        foreach (var item in fused)
+        foreach (var item in ranked)
         {
             if (hits.Count >= limit)
             {
                 break;
             }
 
-            if (rows.TryGetValue(item.Id, out var row) && row != exact)
+            if (rows.TryGetValue(item.Id, out var row) && row.Row != exact)
             {
-                hits.Add(BuildHit(row, item, ftById));
+                hits.Add(BuildHit(row.Row, item, ftById));
             }
         }
 
@@ -148,14 +142,54 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
     private sealed record FullTextHit(long Id, double Rank);
 
     /// <summary>
+    /// The candidates' rows with every filter applied, each with its stored tsvector (word evidence);
+    /// the exact name always makes the list, even when neither signal ranked it.
+    /// </summary>
+    private static async Task<Dictionary<long, (ScriptRow Row, NpgsqlTsVector Words)>> RowsAsync(
+        NpgsqlConnection connection, SearchRequest request, string query, string? category, long[] ids, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"""
+            SELECT {ScriptRow.Columns}, s.search_vector FROM scripts s
+            WHERE s.id = ANY(@ids || ARRAY(SELECT x.id FROM scripts x WHERE x.name = @query))
+              AND (@category::text IS NULL OR s.category = @category)
+              AND (@deprecated OR NOT s.deprecated)
+              AND s.tags @> @tags
+              AND (@agent = '' OR EXISTS (SELECT 1 FROM agent_tools a WHERE a.script_id = s.id AND a.agent_id = @agent))
+            """,
+            connection);
+        command.Parameters.AddWithValue("ids", ids);
+        command.Parameters.AddWithValue("query", query);
+        command.Parameters.Add(new NpgsqlParameter<string?>("category", NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = category });
+        command.Parameters.AddWithValue("deprecated", request.IncludeDeprecated);
+        command.Parameters.AddWithValue("tags", request.Tags.ToArray());
+        command.Parameters.AddWithValue("agent", request.AgentId);
+        var rows = new Dictionary<long, (ScriptRow, NpgsqlTsVector)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var words = reader.FieldCount - 1;
+        var parse = reader.GetRowParser<ScriptRow>(startIndex: 0, length: words);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = parse(reader);
+            rows[row.Id] = (row, reader.GetFieldValue<NpgsqlTsVector>(words));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
     /// websearch_to_tsquery as typed: every word must match (quoted phrases, "or", -exclusions as
     /// written). Paraphrases that share few words are the semantic signal's job. An any-word
     /// fallback was measured (bench/registry) and dropped: it lowered hybrid Recall@5 below semantic
     /// alone (0.77 vs 0.80) and cost about 8 ms per query. Very common words can match most rows,
-    /// so at most <see cref="MatchCap"/> matches are ranked, which bounds the latency.
+    /// so at most <see cref="MatchCap"/> matches are ranked, which bounds the latency. For a hybrid
+    /// search the query's stemmed words (<see cref="LexicalEvidence.QueryWordsSql"/>) come back in the
+    /// same round trip.
     /// </summary>
-    private static async Task<List<FullTextHit>> FullTextAsync(NpgsqlConnection connection, SearchRequest request, string query, string? category, int pool) =>
-        (await connection.QueryAsync<(long Id, float Rank)>(
+    private static async Task<(List<FullTextHit> Hits, QueryWords Words)> TextSignalsAsync(
+        NpgsqlConnection connection, SearchRequest request, string query, string? category, int pool, bool withWords)
+    {
+        const string fullText =
             """
             WITH q AS (SELECT websearch_to_tsquery('english', @query) AS q),
             matched AS (
@@ -164,5 +198,12 @@ public sealed class SearchService(NpgsqlDataSource dataSource, SemanticIndex sem
                 LIMIT @cap)
             SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.6, 1.0}', m.search_vector, q.q) FROM matched m, q
             ORDER BY 2 DESC, m.id LIMIT @pool
-            """, new { query, category, deprecated = request.IncludeDeprecated, pool, cap = MatchCap })).Select(r => new FullTextHit(r.Id, r.Rank)).ToList();
+            """;
+        await using var results = await connection.QueryMultipleAsync(
+            withWords ? $"{fullText};\n{LexicalEvidence.QueryWordsSql}" : fullText,
+            new { query, category, deprecated = request.IncludeDeprecated, pool, cap = MatchCap });
+        var hits = (await results.ReadAsync<(long Id, float Rank)>()).Select(r => new FullTextHit(r.Id, r.Rank)).ToList();
+        var words = withWords ? QueryWords.From(await results.ReadAsync<(int, string, string[]?)>()) : QueryWords.None;
+        return (hits, words);
+    }
 }
