@@ -45,7 +45,7 @@ await using (var registry = await RegistryProcess.StartAsync(registryDll, qualit
 
     Console.WriteLine(string.Format(inv, "all {0} labelled scripts findable by meaning {1:F2} s after the last publish returned", labeled.Count, await UntilFindable(client, labeled)));
     quality = await Evaluate(client, labeled, verbose);
-    await WeightSweep.RunAsync(client, qualityDb, labeled, verbose);
+    await WeightSweep.RunAsync(client, qualityDb, labeled, verbose, "the labelled scripts alone");
 }
 
 if (qualityOnly)
@@ -164,6 +164,8 @@ foreach (var s in labeled)
 var findableAtScale = await UntilFindable(scaleClient, labeled);
 
 var qualityAtScale = await Evaluate(scaleClient, labeled, verbose);
+// The same sweep among the 100k: weights that hold in a crowded registry, still chosen on dev only.
+await WeightSweep.RunAsync(scaleClient, scaleDb, labeled, verbose, $"among {scale:N0} scripts");
 var rssEnd = scaleRegistry.RssMiB();
 
 // ---- Report ------------------------------------------------------------------------------------------

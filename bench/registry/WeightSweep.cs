@@ -20,7 +20,7 @@ public static class WeightSweep
 
     private sealed record Case(int ScriptIndex, string Query, long Target, List<RankingCandidate> Candidates);
 
-    public static async Task RunAsync(RegistryService.RegistryServiceClient client, string connectionString, List<LabeledScript> labeled, bool verbose)
+    public static async Task RunAsync(RegistryService.RegistryServiceClient client, string connectionString, List<LabeledScript> labeled, bool verbose, string corpus)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -59,7 +59,7 @@ public static class WeightSweep
         var semanticOnly = Evaluate(cases, new RankingWeights(0, 0, 0));
         var current = Evaluate(cases, HybridRanking.Weights);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"Weight sweep over {grid.Count} weightings, {cases.Count} queries (chosen on dev only)");
+        Console.WriteLine($"Weight sweep over {grid.Count} weightings, {cases.Count} queries, {corpus} (chosen on dev only)");
         Console.WriteLine();
         Console.WriteLine("| weights (full text, word overlap, direction) | dev Recall@5 | dev MRR@10 | held-out Recall@5 | held-out MRR@10 |");
         Console.WriteLine("|---|---|---|---|---|");
