@@ -20,9 +20,9 @@ Console.Error.WriteLine("starting the platform through the AppHost (DCP, Postgre
 // The resources' own logs (every request at Information) would bury the figures: the services' warnings
 // and errors only, and nothing of Postgres and RabbitMQ, which log their routine to stderr (shown as errors).
 await using var platform = await AppHostPlatform.StartAsync(containers: false, ct,
-    builder => builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter((category, _) =>
-        category is null || !(category.StartsWith("ScriptPlatform.AppHost.Resources.postgres", StringComparison.Ordinal)
-            || category.StartsWith("ScriptPlatform.AppHost.Resources.rabbitmq", StringComparison.Ordinal)))));
+    builder => builder.Services.AddLogging(logging => logging.AddFilter((category, level) => level >= LogLevel.Warning
+        && !(category ?? "").StartsWith("ScriptPlatform.AppHost.Resources.postgres", StringComparison.Ordinal)
+        && !(category ?? "").StartsWith("ScriptPlatform.AppHost.Resources.rabbitmq", StringComparison.Ordinal))));
 Console.Error.WriteLine($"platform healthy after {platform.StartTime.TotalSeconds:F0} s");
 
 var seeding = new Seeding(platform.Registry, platform.Admin);
