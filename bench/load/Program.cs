@@ -70,6 +70,7 @@ Console.Error.WriteLine($"{options.Clients} clients for {options.Seconds} s (loa
 var loaded = new Recorder();
 var connections = Enumerable.Range(1, options.Clients).Select(_ => Connect()).ToList();
 var duration = TimeSpan.FromSeconds(options.Seconds);
+var loadStarted = DateTimeOffset.UtcNow;
 var loadClock = Stopwatch.StartNew();
 await Task.WhenAll(connections.Select((connection, i) => Task.Run(async () =>
 {
@@ -84,6 +85,9 @@ var loadSeconds = loadClock.Elapsed.TotalSeconds;
 var loadAtEnd = BenchFigures.LoadAverage();
 var memoryAfter = ServiceMemory.MeasureAgain(memoryBefore);
 connections.ForEach(c => c.Dispose());
+// The services export their logs in batches (every few seconds): give the last ones time to arrive.
+await Task.Delay(TimeSpan.FromSeconds(6), ct);
+var warnings = await ServiceLogs.WarningsSinceAsync(platform.Dashboard, loadStarted, ct);
 
 // ---- report -----------------------------------------------------------------------------------------
 var inv = CultureInfo.InvariantCulture;
@@ -110,8 +114,15 @@ foreach (var example in warm.Operations.Concat(solo.Operations).Concat(loaded.Op
     Console.WriteLine(example);
 }
 
+Console.WriteLine($"service log records at Warning or above during the load: {warnings.Count} ({string.Join(", ", warnings.GroupBy(w => w.Service).Select(g => $"{g.Key}: {g.Count()}"))})");
+foreach (var warning in warnings.DistinctBy(w => (w.Service, w.Body)).Take(10))
+{
+    Console.WriteLine($"  {warning.Service} {warning.Severity}: {(warning.Body.Length > 240 ? warning.Body[..240] + "..." : warning.Body)}");
+}
+
 figures.Add($"calls per second, {options.Clients} clients (the mix)", totalCalls / loadSeconds, "/s");
 figures.Add($"errors other than intended limits, of {totalCalls} calls", errors + otherErrors, "", target: Target.AtMost(0, ""));
+figures.Add("service log records at Warning or above during the load", warnings.Count, "");
 
 Console.WriteLine($"{"service process (resource instance)",-40} {"pid",8} {"RSS before MiB",15} {"after MiB",10} {"growth",8}");
 foreach (var (before, after) in memoryBefore.Zip(memoryAfter))
@@ -134,6 +145,7 @@ figures.Write(new
     errors,
     errors_warm_up_and_alone = otherErrors,
     limited,
+    service_warnings = warnings.Select(w => new { service = w.Service, at = w.At, severity = w.Severity, body = w.Body }).Take(200),
     operations = loaded.Operations.Select(o => new
     {
         name = o.Name,
