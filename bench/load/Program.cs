@@ -124,12 +124,12 @@ figures.Add($"calls per second, {options.Clients} clients (the mix)", totalCalls
 figures.Add($"errors other than intended limits, of {totalCalls} calls", errors + otherErrors, "", target: Target.AtMost(0, ""));
 figures.Add("service log records at Warning or above during the load", warnings.Count, "");
 
-Console.WriteLine($"{"service process (resource instance)",-40} {"pid",8} {"RSS before MiB",15} {"after MiB",10} {"growth",8}");
+Console.WriteLine($"{"service process",-40} {"pid",8} {"RSS before MiB",15} {"after MiB",10} {"growth",8}");
 foreach (var (before, after) in memoryBefore.Zip(memoryAfter))
 {
     var (b, a) = (before.RssKiB / 1024.0, after.RssKiB / 1024.0);
-    Console.WriteLine(string.Format(inv, "{0,-40} {1,8} {2,15:F1} {3,10:F1} {4,7:+0.0;-0.0}%", before.Instance, before.Pid, b, a, (a / b - 1) * 100));
-    figures.Add($"{before.Instance} RSS after the load", a, "MiB", "RSS before the load", b, Target.RatioBelow(1.2));
+    Console.WriteLine(string.Format(inv, "{0,-40} {1,8} {2,15:F1} {3,10:F1} {4,7:+0.0;-0.0}%", before.Label, before.Pid, b, a, (a / b - 1) * 100));
+    figures.Add($"{before.Label} RSS after the load", a, "MiB", "RSS before the load", b, Target.RatioBelow(1.2));
 }
 
 figures.Write(new
@@ -162,7 +162,7 @@ figures.Write(new
     }),
     memory = memoryBefore.Zip(memoryAfter).Select(p => new
     {
-        instance = p.First.Instance, pid = p.First.Pid, command = p.First.Command, rss_before_kib = p.First.RssKiB, rss_after_kib = p.Second.RssKiB,
+        service = p.First.Label, instance = p.First.Instance, pid = p.First.Pid, command = p.First.Command, rss_before_kib = p.First.RssKiB, rss_after_kib = p.Second.RssKiB,
     }),
 });
 

@@ -3,8 +3,11 @@ using ScriptPlatform.IntegrationTests.Platform;
 
 namespace ScriptPlatform.Bench.Load;
 
-/// <summary>One service process: the resource instance DCP started it for, its pid and resident memory.</summary>
-public sealed record ServiceProcess(string Instance, int Pid, string Command, long RssKiB);
+/// <summary>
+/// One service process: its stable label (the resource, "executor-worker replica 2" for replicas; DCP's
+/// instance names carry a random suffix), the instance DCP started it for, its pid and resident memory.
+/// </summary>
+public sealed record ServiceProcess(string Label, string Instance, int Pid, string Command, long RssKiB);
 
 /// <summary>
 /// The resident memory (VmRSS of /proc/PID/status) of each .NET service process the AppHost started.
@@ -19,15 +22,22 @@ public static class ServiceMemory
         var result = new List<ServiceProcess>();
         foreach (var resource in AppHostPlatform.Services)
         {
-            foreach (var (instance, pid) in (await platform.ProcessIdsAsync(resource, ct)).OrderBy(p => p.Key, StringComparer.Ordinal))
+            var instances = (await platform.ProcessIdsAsync(resource, ct)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+            if (instances.Count == 0)
             {
+                throw new InvalidOperationException($"DCP reported no process of {resource}");
+            }
+
+            foreach (var (replica, (instance, pid)) in instances.Index())
+            {
+                var label = instances.Count == 1 ? resource : $"{resource} replica {replica + 1}";
                 var service = SelfAndDescendants(pid).FirstOrDefault(IsService);
                 if (service == 0)
                 {
                     throw new InvalidOperationException($"no ScriptPlatform.* process at or below pid {pid} ({Command(pid)}) of {instance}");
                 }
 
-                result.Add(new ServiceProcess(instance, service, Command(service), RssKiB(service)));
+                result.Add(new ServiceProcess(label, instance, service, Command(service), RssKiB(service)));
             }
         }
 
