@@ -170,7 +170,7 @@ ENDPOINTS
 
 # The benches in the issue's order, then any other bench/*/run.sh.
 bench_names() {
-  local n f listed=" grpc registry sandbox executor generation intent "
+  local n f listed=" grpc registry sandbox executor generation intent load "
   for n in $listed; do if [ -x "bench/$n/run.sh" ]; then echo "$n"; fi; done
   for f in bench/*/run.sh; do
     n="$(basename "$(dirname "$f")")"

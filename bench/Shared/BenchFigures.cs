@@ -40,6 +40,9 @@ public sealed record Target(string Text, Func<double, double?, double?, bool> Ch
     /// <summary>value / baseline &lt;= factor, e.g. "&lt;= 1.5x".</summary>
     public static Target RatioAtMost(double factor) => new($"<= {N(factor)}x", (_, _, ratio) => ratio <= factor);
 
+    /// <summary>value / baseline &lt; factor, e.g. "&lt; 1.2x" (growth under 20%).</summary>
+    public static Target RatioBelow(double factor) => new($"< {N(factor)}x", (_, _, ratio) => ratio < factor);
+
     /// <summary>value - baseline &lt;= limit: an overhead over the baseline, e.g. "&lt;= +10 ms".</summary>
     public static Target OverheadAtMost(double limit, string unit) =>
         new($"<= +{N(limit)} {unit}", (value, baseline, _) => baseline is { } b && value - b <= limit);

@@ -1,15 +1,9 @@
-using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
 using Grpc.Core;
-using Grpc.Net.Client;
-using Microsoft.Extensions.DependencyInjection;
 using ScriptPlatform.Contracts.Executor.V1;
-using ScriptPlatform.Contracts.Grpc;
 using ScriptPlatform.Contracts.Intent.V1;
 using ScriptPlatform.Contracts.Registry.V1;
-using ScriptPlatform.Registry.Extensions;
 using ScriptPlatform.Testing;
 
 namespace ScriptPlatform.IntegrationTests.Platform;
@@ -22,161 +16,50 @@ public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
 }
 
 /// <summary>
-/// The whole app model of the AppHost, started once for the tests of the platform collection through
-/// Aspire.Hosting.Testing: real DCP, Postgres and RabbitMQ from the Debian binaries, every service, two
-/// worker replicas and the dashboard, on free ports and a data folder of its own.
+/// The whole app model of the AppHost (<see cref="AppHostPlatform"/>), started once for the tests of
+/// the platform collection.
 /// </summary>
 public class PlatformFixture : IAsyncLifetime
 {
-    /// <summary>The resources that serve (worker replicas share one name); the executable mode adds one-shot and helper processes.</summary>
-    private static readonly string[] ServingResources =
-        ["postgres", "registry-db", "executor-db", "intent-db", "rabbitmq", "registry", "generation", "executor", "executor-worker", "intent"];
+    private AppHostPlatform? _platform;
 
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"scriptplatform-apphost-{Guid.NewGuid():N}");
-    private DistributedApplication? _app;
-    private GrpcChannel? _registryChannel;
-    private GrpcChannel? _executorChannel;
-    private GrpcChannel? _intentChannel;
+    public AppHostPlatform Platform => _platform ?? throw new InvalidOperationException("The platform has not started.");
 
-    public DistributedApplication App => _app ?? throw new InvalidOperationException("The platform has not started.");
+    public DistributedApplication App => Platform.App;
 
     /// <summary>Postgres and RabbitMQ as podman containers (<c>AppHost:Containers</c>) instead of executables.</summary>
     public virtual bool Containers => false;
 
     /// <summary>Every resource of the app model, with the state it settles in.</summary>
     public IEnumerable<(string Name, string State)> Resources =>
-        (Containers ? ServingResources : ["postgres-init", "rabbitmq-epmd", .. ServingResources])
+        (Containers ? AppHostPlatform.ServingResources : ["postgres-init", "rabbitmq-epmd", .. AppHostPlatform.ServingResources])
             .Select(name => (name, name == "postgres-init" ? KnownResourceStates.Finished : KnownResourceStates.Running));
 
-    public Uri Dashboard { get; private set; } = null!;
+    public Uri Dashboard => Platform.Dashboard;
 
-    public RegistryService.RegistryServiceClient Registry { get; private set; } = null!;
+    public RegistryService.RegistryServiceClient Registry => Platform.Registry;
 
-    public ExecutorService.ExecutorServiceClient Executor { get; private set; } = null!;
+    public ExecutorService.ExecutorServiceClient Executor => Platform.Executor;
 
-    public IntentService.IntentServiceClient Intent { get; private set; } = null!;
+    public IntentService.IntentServiceClient Intent => Platform.Intent;
 
-    /// <summary>
-    /// The drafting model Generation is configured with: a local server speaking the OpenAI
-    /// chat-completions protocol (no model endpoint is reachable here), so the real SDK path runs.
-    /// </summary>
-    public ScriptedModelServer Model { get; private set; } = null!;
+    /// <inheritdoc cref="AppHostPlatform.Model"/>
+    public ScriptedModelServer Model => Platform.Model;
 
-    /// <summary>An admin key, made by the Registry's own <c>create-admin-key</c> command on its database.</summary>
-    public Metadata Admin { get; private set; } = null!;
+    /// <inheritdoc cref="AppHostPlatform.Admin"/>
+    public Metadata Admin => Platform.Admin;
 
-    /// <summary>How long the whole start took (a loaded 2-core machine: about a minute).</summary>
-    public TimeSpan StartTime { get; private set; }
+    /// <inheritdoc cref="AppHostPlatform.StartTime"/>
+    public TimeSpan StartTime => Platform.StartTime;
 
-    public virtual async ValueTask InitializeAsync()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var started = Stopwatch.StartNew();
-        int dashboard = FreePort(), otlp = FreePort(), resourceService = FreePort();
-        Model = await ScriptedModelServer.StartAsync();
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ScriptPlatform_AppHost>(
-            [
-                $"--AppHost:DataDirectory={_dataDirectory}",
-                $"--AppHost:Services:{PlatformServices.Registry}:Port={FreePort()}",
-                $"--AppHost:Services:{PlatformServices.Executor}:Port={FreePort()}",
-                $"--AppHost:Services:{PlatformServices.Generation}:Port={FreePort()}",
-                $"--AppHost:Services:{PlatformServices.Intent}:Port={FreePort()}",
-                $"--ASPNETCORE_URLS=http://127.0.0.1:{dashboard}",
-                $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlp}",
-                $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{resourceService}",
-                "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
-                "--ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true",
-                $"--AppHost:Containers={Containers}",
-                $"--Parameters:generation-drafting-endpoint={Model.Endpoint}",
-                "--Parameters:generation-drafting-model=scripted-drafter",
-            ],
-            (options, _) => options.DisableDashboard = false,
-            ct);
-        _app = await builder.BuildAsync(ct);
-        await _app.StartAsync(ct);
-        using (var healthy = CancellationTokenSource.CreateLinkedTokenSource(ct))
-        {
-            healthy.CancelAfter(TimeSpan.FromMinutes(5));
-            await Task.WhenAll(ServingResources.Select(r => _app.ResourceNotifications.WaitForResourceHealthyAsync(r, healthy.Token)));
-        }
-
-        StartTime = started.Elapsed;
-        // Aspire.Hosting.Testing serves the dashboard on a port of its own choosing.
-        Dashboard = _app.GetEndpoint("aspire-dashboard", "http");
-        _registryChannel = PlatformGrpcClients.CreateChannel(_app.GetEndpoint(PlatformServices.Registry, "http"));
-        _executorChannel = PlatformGrpcClients.CreateChannel(_app.GetEndpoint(PlatformServices.Executor, "http"));
-        Registry = new RegistryService.RegistryServiceClient(_registryChannel);
-        Executor = new ExecutorService.ExecutorServiceClient(_executorChannel);
-        _intentChannel = PlatformGrpcClients.CreateChannel(_app.GetEndpoint(PlatformServices.Intent, "http"));
-        Intent = new IntentService.IntentServiceClient(_intentChannel);
-
-        var output = new StringWriter();
-        var registryDb = await _app.GetConnectionStringAsync("registry-db", ct);
-        Assert.Equal(0, await RegistryCommands.RunAsync(["create-admin-key", "--owner", "platformtest", $"--ConnectionStrings:postgres={registryDb}"], output, output));
-
-        Admin = new Metadata { { "authorization", "Bearer " + output.ToString().Trim().Split('\n')[^1].Trim() } };
-    }
-
-    /// <summary>Processes that carry this run's data folder: the servers DCP started for it.</summary>
-    public IReadOnlyList<string> ProcessesOfThisRun() =>
-        [.. Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(p => p.All(char.IsAsciiDigit))
-            .Select(pid => (pid, args: ReadArgs(pid)))
-            .Where(p => p.args.Contains(_dataDirectory, StringComparison.Ordinal))
-            .Select(p => $"{p.pid} {p.args}")];
+    public virtual async ValueTask InitializeAsync() =>
+        _platform = await AppHostPlatform.StartAsync(Containers, TestContext.Current.CancellationToken);
 
     public virtual async ValueTask DisposeAsync()
     {
-        _registryChannel?.Dispose();
-        _executorChannel?.Dispose();
-        _intentChannel?.Dispose();
-        if (_app is not null)
+        if (_platform is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        if (Model is not null)
-        {
-            await Model.DisposeAsync();
-        }
-
-        // A stop that leaves a server running fails the run (build.sh also checks after every suite).
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (ProcessesOfThisRun() is { Count: > 0 } left)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException("Still running after the platform stopped: " + string.Join("; ", left));
-            }
-
-            await Task.Delay(250);
-        }
-
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Postgres may still be flushing a file it owns; the folder is under the temp root anyway.
+            await _platform.DisposeAsync();
         }
     }
-
-    private static string ReadArgs(string pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "";
-        }
-    }
-
-    private static int FreePort() => LocalResources.FreePort.Next();
 }
