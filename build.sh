@@ -32,7 +32,8 @@ Usage: ./build.sh <command>
                  NAME: run only that one (ARGS go to its run.sh) and print its rows; --list: list the benchmarks
   faults [--ci]  the fault tests at full size (a 5,000-job batch through a SIGKILLed worker and a RabbitMQ restart,
                  Postgres stopped under publish load, the Registry killed under load, two worker hosts in network
-                 namespaces, one lost mid-batch), printing what each measured; --ci: the reduced size that
+                 namespaces, one lost mid-batch, Qdrant unreachable twice under publish and search load: back with
+                 its data, then back empty), printing what each measured; --ci: the reduced size that
                  ./build.sh test runs (needs root: sandbox uids, ip netns)
 USAGE
 }

@@ -18,7 +18,12 @@ public static class TextRules
     public const int ShownLength = 40;
 
     /// <summary>Null when every string in <paramref name="message"/> (nested messages, lists and maps included) is storable, else what is wrong, naming the field.</summary>
-    public static string? FirstInvalid(IMessage message, string prefix = "")
+    public static string? FirstInvalid(IMessage message, string prefix = "") =>
+        // The common case (every string fine) walks without building a field path per element: a request
+        // with a million list elements would otherwise allocate millions of path strings just to pass.
+        AllValid(message) ? null : FirstInvalidWithPath(message, prefix);
+
+    private static string? FirstInvalidWithPath(IMessage message, string prefix)
     {
         foreach (var field in message.Descriptor.Fields.InDeclarationOrder())
         {
@@ -97,7 +102,7 @@ public static class TextRules
     private static string? FirstInvalid(FieldDescriptor field, object? value, string path) => value switch
     {
         string text => Validate(text, path),
-        IMessage nested => FirstInvalid(nested, path + "."),
+        IMessage nested => FirstInvalidWithPath(nested, path + "."),
         IDictionary map when field.IsMap => FirstInvalidInMap(field, map, path),
         IList list when field.IsRepeated => FirstInvalidInList(field, list, path),
         _ => null,
@@ -130,6 +135,53 @@ public static class TextRules
         }
 
         return null;
+    }
+
+    private static bool AllValid(IMessage message)
+    {
+        foreach (var field in message.Descriptor.Fields.InDeclarationOrder())
+        {
+            // Numbers, booleans and bytes hold no text (and reading a list of them boxes every element).
+            if (field.FieldType is FieldType.String or FieldType.Message or FieldType.Group && !AllValid(field.Accessor.GetValue(message)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AllValid(object? value)
+    {
+        switch (value)
+        {
+            case string text:
+                return text.Length == 0 || (!text.Contains('\0', StringComparison.Ordinal) && UnpairedSurrogate(text) < 0);
+            case IMessage nested:
+                return AllValid(nested);
+            case IDictionary map:
+                foreach (DictionaryEntry entry in map)
+                {
+                    if (!AllValid(Convert.ToString(entry.Key, CultureInfo.InvariantCulture)) || !AllValid(entry.Value))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case IList list:
+                foreach (var item in list)
+                {
+                    if (!AllValid(item))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return true;
+        }
     }
 
     // Index of the first surrogate without its partner, or -1; the vectorised search skips the common case.

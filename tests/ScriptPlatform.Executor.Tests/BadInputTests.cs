@@ -53,6 +53,17 @@ public sealed class BadInputTests(Platform platform)
     }
 
     [Fact]
+    public async Task A_bad_item_of_a_batch_is_refused_naming_the_item()
+    {
+        var good = new BatchItem { Inline = new InlineScript { Content = Scripts.Add }, ParamsJson = """{"a": 1, "b": 2}""" };
+        var emptyName = new SubmitBatchRequest { Items = new BatchItems { Items = { good, new BatchItem { Script = new ScriptRef { Name = "" } } } } };
+        var noSource = new SubmitBatchRequest { Items = new BatchItems { Items = { good, good, new BatchItem { ParamsJson = "{}" } } } };
+
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(emptyName).ResponseAsync, "items[1]: ");
+        await FailsWith(StatusCode.InvalidArgument, () => _host.Client.SubmitBatchAsync(noSource).ResponseAsync, "items[2]: ");
+    }
+
+    [Fact]
     public async Task A_malformed_timestamp_filter_is_INVALID_ARGUMENT_naming_the_field()
     {
         var negativeNanos = new ListExecutionsRequest { CreatedAfter = new Timestamp { Seconds = 1, Nanos = -1 } };

@@ -19,7 +19,8 @@ namespace ScriptPlatform.Testing;
 /// Qdrant.Client's own message types: health, collection exists/create/delete, upsert, delete,
 /// query (exact cosine with keyword/boolean filters evaluated honestly), scroll, count. Anything
 /// else answers UNIMPLEMENTED. <see cref="StopAsync"/> and <see cref="StartAsync"/> take the
-/// server down and back up on the same port with its data kept, as a restarted Qdrant would.
+/// server down and back up on the same port with its data kept, as a restarted Qdrant would;
+/// <see cref="LoseData"/> in between makes it come back empty, as a Qdrant without its storage does.
 /// </summary>
 public sealed class QdrantDouble : IAsyncDisposable
 {
@@ -76,6 +77,9 @@ public sealed class QdrantDouble : IAsyncDisposable
             _app = null;
         }
     }
+
+    /// <summary>Forgets every collection and point, as a Qdrant restarted without its storage volume has none.</summary>
+    public void LoseData() => _collections.Clear();
 
     public ValueTask DisposeAsync() => new(StopAsync());
 

@@ -153,7 +153,16 @@ public sealed partial class ExecutorGrpcService(
                         : $"i:{item.Inline?.Name}:{ResolvedScript.Hash(item.Inline?.Content ?? "")}";
                     if (!resolved.TryGetValue(key, out var itemScript))
                     {
-                        itemScript = await resolver.ResolveAsync(item.Script, item.Inline, null, identity.RegistryHeaders, ct).ConfigureAwait(false);
+                        try
+                        {
+                            itemScript = await resolver.ResolveAsync(item.Script, item.Inline, null, identity.RegistryHeaders, ct).ConfigureAwait(false);
+                        }
+                        catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.ResourceExhausted)
+                        {
+                            // "script.name is empty" alone does not say which of thousands of items to fix.
+                            throw new RpcException(new Status(e.StatusCode, $"items[{i}]: {e.Status.Detail}"), e.Trailers);
+                        }
+
                         resolved[key] = itemScript;
                     }
 

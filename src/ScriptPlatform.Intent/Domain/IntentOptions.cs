@@ -11,6 +11,9 @@ public sealed class IntentOptions
     /// <summary>Utterances longer than this many UTF-8 bytes are INVALID_ARGUMENT (8 KiB).</summary>
     public int MaxUtteranceBytes { get; set; } = 8 * 1024;
 
+    /// <summary>Files an utterance may come with (16): a request names one or two, never thousands.</summary>
+    public int MaxAttachments { get; set; } = 16;
+
     /// <summary>"Did you mean" candidates offered for an unknown name.</summary>
     public int Suggestions { get; set; } = 3;
 

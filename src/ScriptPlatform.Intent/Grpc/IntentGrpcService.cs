@@ -28,6 +28,7 @@ public sealed class IntentGrpcService(Conversation conversation, IOptions<Intent
         RequestRules.Id(request.SessionId, "session_id");
         RequestRules.Id(request.AgentId, "agent_id");
         RequestRules.Caller(request.Caller, "caller");
+        RequestRules.Attachments(request.Attachments, _options.MaxAttachments);
         return conversation.InterpretAsync(request, CallerIdentity.From(context, request.Caller));
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Grpc.Core;
+using ScriptPlatform.Contracts.Intent.V1;
 using ScriptPlatform.ServiceDefaults.Text;
 
 namespace ScriptPlatform.Intent.Grpc;
@@ -46,6 +47,37 @@ public static class RequestRules
         if (TextRules.LabelProblem(value, field, MaxCallerLength) is { } problem)
         {
             throw Invalid(problem);
+        }
+    }
+
+    /// <summary>Longest attachment name: a file name, as file systems bound it.</summary>
+    public const int MaxFileNameLength = 255;
+
+    /// <summary>
+    /// The files an utterance comes with: at most <paramref name="maxCount"/>, each named (the utterance
+    /// finds its file by name) with a one-line name of at most <see cref="MaxFileNameLength"/> characters.
+    /// Counted before any element is looked at, so a million of them cost nothing more. Their content is
+    /// data, checked by whatever reads it (a batch's rows, a publish's source).
+    /// </summary>
+    public static void Attachments(IReadOnlyList<Attachment> attachments, int maxCount)
+    {
+        if (attachments.Count > maxCount)
+        {
+            throw Invalid($"attachments has {attachments.Count:N0} files; at most {maxCount} are accepted. Attach only the files the utterance names.");
+        }
+
+        for (var i = 0; i < attachments.Count; i++)
+        {
+            var field = $"attachments[{i}].name";
+            if (string.IsNullOrWhiteSpace(attachments[i].Name))
+            {
+                throw Invalid($"{field} is empty: give the file's name as the utterance refers to it, for example \"rows.csv\".");
+            }
+
+            if (TextRules.LabelProblem(attachments[i].Name, field, MaxFileNameLength) is { } problem)
+            {
+                throw Invalid(problem);
+            }
         }
     }
 

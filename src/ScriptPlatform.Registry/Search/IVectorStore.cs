@@ -29,6 +29,14 @@ public interface IVectorStore
 
     /// <summary>Every script id held (start-up re-sync deletes those Postgres no longer has).</summary>
     Task<IReadOnlyCollection<long>> ListIdsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// False when the store has lost what was synced to it (Qdrant: the collection is gone, as after a
+    /// restart without its storage); throws <see cref="VectorStoreUnavailableException"/> when it does not
+    /// answer. One cheap call: the synchroniser asks on every poll, so an outage or a loss is noticed
+    /// (readiness, re-sync) without waiting for a write to fail.
+    /// </summary>
+    Task<bool> IsIntactAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A script's vector and the payload the filters read.</summary>

@@ -70,6 +70,9 @@ public sealed class InMemoryVectorIndex : IVectorStore
 
     public Task EnsureCreatedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>It lives and dies with this process: it cannot lose its points behind the synchroniser's back.</summary>
+    public Task<bool> IsIntactAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
     public Task UpsertAsync(IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken)
     {
         foreach (var p in points)

@@ -1,3 +1,5 @@
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
 using Qdrant.Client;
 using Qdrant.Client.Grpc;
 using static Qdrant.Client.Grpc.Conditions;
@@ -9,8 +11,16 @@ namespace ScriptPlatform.Registry.Search;
 /// script keyed by its id, with category, tags, deprecation and agents as payload so every search
 /// filter runs inside Qdrant. Any failure to reach Qdrant surfaces as <see cref="VectorStoreUnavailableException"/>.
 /// </summary>
-public sealed class QdrantVectorStore(QdrantClient client, string collection, int dimensions, string address) : IVectorStore, IDisposable
+public sealed class QdrantVectorStore(QdrantClient client, string collection, int dimensions, string address, IDisposable? channel = null) : IVectorStore, IDisposable
 {
+    /// <summary>
+    /// The longest wait between two attempts to reconnect to a Qdrant that refused. gRPC's default grows
+    /// to 120 s, and a call made meanwhile fails at once without trying: after a long outage the Registry
+    /// would stay unready for up to two minutes once Qdrant is back. A refused connection to a reachable
+    /// host costs next to nothing, so it is retried at least every 2 s.
+    /// </summary>
+    public static readonly TimeSpan MaxReconnectBackoff = TimeSpan.FromSeconds(2);
+
     private const string Category = "category";
     private const string Tags = "tags";
     private const string Deprecated = "deprecated";
@@ -31,7 +41,15 @@ public sealed class QdrantVectorStore(QdrantClient client, string collection, in
     public static QdrantVectorStore Create(string connectionString, string collection, int dimensions, TimeSpan timeout)
     {
         var (endpoint, key) = ParseConnectionString(connectionString);
-        return new QdrantVectorStore(new QdrantClient(endpoint, key, timeout), collection, dimensions, endpoint.ToString());
+        // The channel is made here (not by QdrantClient) for its reconnect backoff; the key goes in the
+        // same "api-key" header QdrantClient itself would send.
+        var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { MaxReconnectBackoff = MaxReconnectBackoff, InitialReconnectBackoff = TimeSpan.FromMilliseconds(500) });
+        var invoker = key is null ? channel.CreateCallInvoker() : channel.Intercept(headers =>
+        {
+            headers.Add("api-key", key);
+            return headers;
+        });
+        return new QdrantVectorStore(new QdrantClient(new QdrantGrpcClient(invoker), timeout), collection, dimensions, endpoint.ToString(), channel);
     }
 
     public static (Uri Endpoint, string? Key) ParseConnectionString(string connectionString)
@@ -54,6 +72,8 @@ public sealed class QdrantVectorStore(QdrantClient client, string collection, in
             await client.CreateCollectionAsync(Collection, new VectorParams { Size = (ulong)Dimensions, Distance = Distance.Cosine }, cancellationToken: cancellationToken);
         }
     });
+
+    public Task<bool> IsIntactAsync(CancellationToken cancellationToken) => CallAsync(() => client.CollectionExistsAsync(Collection, cancellationToken));
 
     public Task UpsertAsync(IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken) => points.Count == 0 ? Task.CompletedTask : CallAsync(() =>
         client.UpsertAsync(Collection, points.Select(ToPoint).ToList(), wait: true, cancellationToken: cancellationToken));
@@ -100,7 +120,11 @@ public sealed class QdrantVectorStore(QdrantClient client, string collection, in
         }
     }
 
-    public void Dispose() => client.Dispose();
+    public void Dispose()
+    {
+        client.Dispose();
+        channel?.Dispose();
+    }
 
     /// <summary>Every filter of a search request, as Qdrant conditions (all must hold).</summary>
     public static Filter? ToFilter(VectorFilter filter)

@@ -13,8 +13,11 @@ namespace ScriptPlatform.Registry.Search;
 /// re-syncs the store (every point upserted with its payload, points Postgres no longer has
 /// deleted). Then it follows the revision counter (upserts) and tombstones (deletions), so writes
 /// of other replicas show up within a poll interval. A write of this replica is applied at once
-/// (<see cref="RefreshAsync"/>). When the store cannot be reached (Qdrant down) the next poll
-/// re-syncs everything: the store recovers by itself, and readiness says so meanwhile.
+/// (<see cref="RefreshAsync"/>). Every poll also asks an external store whether it is intact
+/// (<see cref="IVectorStore.IsIntactAsync"/>), so an outage or a Qdrant restarted empty is noticed even
+/// when nothing is written. When the store cannot be reached (Qdrant down) or has lost its collection,
+/// the next poll re-creates it and re-syncs everything: the store recovers by itself, and readiness
+/// says not ready meanwhile.
 /// </summary>
 public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource, SemanticIndex semantic, ScriptEmbedder embedder, ILogger<VectorStoreSynchronizer> logger)
     : IHostedService, IHealthCheck, IDisposable
@@ -35,6 +38,9 @@ public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource,
     private volatile string? _lastError;
     private long _revision;
     private Task? _poll;
+
+    /// <summary>Failures so far: a full sync clears <see cref="_needsFullSync"/> only if none came while it ran.</summary>
+    private int _failures;
 
     public static TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -126,9 +132,15 @@ public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource,
 
     private void Fail(Exception e)
     {
-        _needsFullSync = true;
-        _lastError = e.Message;
+        MarkOutOfSync(e.Message);
         LogStoreFailed(logger, Store.Name, e);
+    }
+
+    private void MarkOutOfSync(string why)
+    {
+        Interlocked.Increment(ref _failures);
+        _needsFullSync = true;
+        _lastError = why;
     }
 
     private async Task FullSyncAsync(CancellationToken cancellationToken)
@@ -136,6 +148,8 @@ public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource,
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            // A write that failed while this ran (the store went down again) leaves the store out of sync.
+            var failuresBefore = Volatile.Read(ref _failures);
             await Store.EnsureCreatedAsync(cancellationToken);
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             // The watermark first: anything committed while this runs is applied by the next poll.
@@ -159,8 +173,12 @@ public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource,
             var stale = (await Store.ListIdsAsync(cancellationToken)).Where(id => !present.Contains(id)).ToList();
             await Store.DeleteAsync(stale, cancellationToken);
             _revision = watermark;
-            _needsFullSync = false;
-            _lastError = null;
+            if (Volatile.Read(ref _failures) == failuresBefore)
+            {
+                _needsFullSync = false;
+                _lastError = null;
+            }
+
             if (present.Count > 10_000 && Store.IsInProcess)
             {
                 // Reading every vector left one float[] of garbage per script; compact once now rather
@@ -219,6 +237,13 @@ public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource,
             try
             {
                 await Task.Delay(PollInterval, cancellationToken);
+                if (!_needsFullSync && !Store.IsInProcess && !await Store.IsIntactAsync(cancellationToken))
+                {
+                    // Qdrant restarted without its storage: nothing failed yet, but every search would.
+                    MarkOutOfSync($"vector store {Store.Name} lost its collection");
+                    LogStoreLost(logger, Store.Name);
+                }
+
                 if (_needsFullSync)
                 {
                     await FullSyncAsync(cancellationToken);
@@ -251,6 +276,9 @@ public sealed partial class VectorStoreSynchronizer(NpgsqlDataSource dataSource,
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Vector store {Store} unavailable; it is re-synced when it answers.")]
     private static partial void LogStoreFailed(ILogger logger, string store, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Vector store {Store} lost its collection (restarted empty?); re-creating it and re-syncing every vector.")]
+    private static partial void LogStoreLost(ILogger logger, string store);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Vector store poll failed; retrying.")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);

@@ -69,6 +69,10 @@ public sealed class ExecutorSweepTarget(Platform platform) : ISweepTarget, IAsyn
         _ => ExecutorService.Descriptor.FindMethodByName(rpc).InputType.Parser.ParseFrom(ByteString.Empty),
     };
 
+    /// <summary>SubmitBatch's cases on its items (a list of script + params jobs) start from a batch given that way; every other case from <see cref="BaseRequestAsync(string)"/>.</summary>
+    public async Task<IMessage> BaseRequestAsync(string rpc, string path) =>
+        rpc == "SubmitBatch" && path.StartsWith("items.", StringComparison.Ordinal) ? ItemsBatch() : await BaseRequestAsync(rpc);
+
     /// <summary>Calls <paramref name="rpc"/> with a 5 s deadline; the status and message of its answer.</summary>
     public Task<(StatusCode Status, string Detail)> CallAsync(string rpc, IMessage request) =>
         _caller.CallAsync(rpc, request, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(5)));
@@ -106,7 +110,23 @@ public sealed class ExecutorSweepTarget(Platform platform) : ISweepTarget, IAsyn
         ExpectedContentHash = _contentHash,
     };
 
-    private SubmitBatchRequest Batch() => new()
+    // Two jobs, one by reference and one inline: the cases change the first.
+    private static SubmitBatchRequest ItemsBatch()
+    {
+        var batch = Batch();
+        var script = batch.FanOut.Script;
+        batch.Items = new BatchItems
+        {
+            Items =
+            {
+                new BatchItem { Script = script, ParamsJson = """{"a": 1, "b": 2}""" },
+                new BatchItem { Inline = new InlineScript { Name = "inline_sweep", Content = Scripts.Add }, ParamsJson = """{"a": 3, "b": 4}""" },
+            },
+        };
+        return batch;
+    }
+
+    private static SubmitBatchRequest Batch() => new()
     {
         FanOut = new BatchFanOut { Script = new ScriptRef { Name = ScriptName, VersionSelector = "1.0.0" }, ParamsJson = { """{"a": 1, "b": 2}""" } },
         Limits = Limits(),

@@ -19,6 +19,9 @@ public static class FaultSize
     /// <summary>Concurrent clients loading the Registry.</summary>
     public static int Clients => Full ? 16 : 6;
 
+    /// <summary>How long Qdrant stays unreachable under the Registry (each outage).</summary>
+    public static TimeSpan QdrantOutage => Full ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(3);
+
     /// <summary>How long a batch may take before the test calls it stuck.</summary>
     public static TimeSpan BatchTimeout => Full ? TimeSpan.FromMinutes(30) : TimeSpan.FromMinutes(6);
 }

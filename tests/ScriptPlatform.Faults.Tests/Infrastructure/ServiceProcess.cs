@@ -12,6 +12,12 @@ namespace ScriptPlatform.Faults.Tests.Infrastructure;
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    // The services speak h2c only (HTTP/2 with prior knowledge), /health included.
+    private static readonly HttpClient Health = new()
+    {
+        Timeout = TimeSpan.FromSeconds(10), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _log;
 
@@ -121,11 +127,6 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public async Task WaitHealthyAsync(TimeSpan timeout)
     {
-        // The services speak h2c only (HTTP/2 with prior knowledge), /health included.
-        using var http = new HttpClient
-        {
-            Timeout = TimeSpan.FromSeconds(10), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
@@ -134,17 +135,9 @@ public sealed class ServiceProcess : IAsyncDisposable
                 throw new InvalidOperationException($"{Name} exited ({_process.ExitCode}) during start-up:\n{Log}");
             }
 
-            try
+            if (await HealthAsync() == HttpStatusCode.OK)
             {
-                using var response = await http.GetAsync(new Uri(Address, "/health"));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
+                return;
             }
 
             if (DateTime.UtcNow > deadline)
@@ -153,6 +146,21 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
 
             await Task.Delay(200);
+        }
+    }
+
+    /// <summary>What its readiness endpoint <c>/health</c> answers (200 ready, 503 not), or null when it does not answer.</summary>
+    public async Task<HttpStatusCode?> HealthAsync()
+    {
+        try
+        {
+            using var response = await Health.GetAsync(new Uri(Address, "/health"));
+            return response.StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            // Not listening (yet, or any more).
+            return null;
         }
     }
 

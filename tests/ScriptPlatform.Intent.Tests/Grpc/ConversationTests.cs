@@ -233,6 +233,27 @@ public sealed class ConversationTests(IntentPlatform platform)
     }
 
     [Fact]
+    public async Task Too_many_attachments_or_an_unnamed_or_multi_line_attachment_name_is_INVALID_ARGUMENT_naming_it()
+    {
+        var name = await PublishAsync();
+        var rows = new Attachment { Name = "rows.csv", Content = "a,b\n1,2\n" };
+        var cases = new (Attachment[] Attachments, string Mentions)[]
+        {
+            (Enumerable.Repeat(rows, 17).ToArray(), "at most 16"),
+            ([rows, new Attachment { Name = " ", Content = "a,b\n1,2\n" }], "attachments[1].name is empty"),
+            ([new Attachment { Name = "rows.csv\nother.csv", Content = "a,b\n1,2\n" }], "attachments[0].name contains the control character U+000A"),
+        };
+        foreach (var (attachments, mentions) in cases)
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => SayAsync($"run {name} for each row of rows.csv", attachments: attachments));
+            Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+            Assert.Contains(mentions, e.Status.Detail, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(ActionKind.Batch, (await SayAsync($"run {name} for each row of rows.csv", attachments: Enumerable.Repeat(rows, 16).ToArray())).Action);
+    }
+
+    [Fact]
     public async Task A_batch_runs_once_per_row_of_the_attached_file_after_yes()
     {
         var name = await PublishAsync();

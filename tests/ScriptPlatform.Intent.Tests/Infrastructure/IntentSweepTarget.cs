@@ -43,7 +43,7 @@ public sealed class IntentSweepTarget(IntentPlatform platform) : ISweepTarget, I
     /// <summary>
     /// A request the rpc accepts, with every swept field set, so each case differs from success in one
     /// field only. Interpret proposes a run in a fresh session each time (a bad value has to be refused
-    /// before the session and its card are written). Confirm answers a fresh card to delete a fresh
+    /// before the session and its card are written), with a file attached (its attachments are swept). Confirm answers a fresh card to delete a fresh
     /// script, its answer left to its text ("yes"), so that the text decides as a user's would: the one
     /// case that keeps both carries the deletion out.
     /// </summary>
@@ -76,7 +76,11 @@ public sealed class IntentSweepTarget(IntentPlatform platform) : ISweepTarget, I
     private CallOptions Alice(TimeSpan deadline) => new(headers: platform.Alice.Headers, deadline: DateTime.UtcNow.Add(deadline));
 
     private static InterpretRequest RunCard(string script, string session) =>
-        new() { Utterance = $"run {script} with a=1 b=2", SessionId = session, AgentId = Agent, Caller = "sweeper" };
+        new()
+        {
+            Utterance = $"run {script} with a=1 b=2", SessionId = session, AgentId = Agent, Caller = "sweeper",
+            Attachments = { new Attachment { Name = "rows.csv", Content = "a,b\n1,2\n" } },
+        };
 
     private static string NewSession() => "sweep-" + Guid.NewGuid().ToString("N");
 

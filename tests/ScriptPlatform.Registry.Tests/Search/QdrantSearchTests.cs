@@ -91,6 +91,33 @@ public sealed class QdrantSearchTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Qdrant_down_and_back_empty_while_nothing_is_written_is_noticed_and_the_registry_recreates_and_resyncs_it()
+    {
+        VectorStoreSynchronizer.PollInterval = TimeSpan.FromMilliseconds(500);
+        await using var qdrant = await QdrantDouble.StartNewAsync();
+        await using var server = await StartAsync(postgres, qdrant);
+        await server.Client.PublishAsync(Scripts.Publish("pdf_pages_001", "1.0.0", "Split a PDF document into one file per page", category: "documents"), server.Alice);
+        await server.EmbeddedAsync();
+        await WaitUntilAsync(async () => await VectorStoreHealthAsync(server) == HealthStatus.Healthy, TimeSpan.FromSeconds(30));
+
+        // No write fails to tell the Registry: its poll must notice the outage by itself.
+        await qdrant.StopAsync();
+        await WaitUntilAsync(async () => await VectorStoreHealthAsync(server) == HealthStatus.Unhealthy, TimeSpan.FromSeconds(30));
+
+        // Back without its storage (as a fresh Qdrant): the collection is gone, and no write comes to fail on it.
+        qdrant.LoseData();
+        await qdrant.StartAsync();
+        await WaitUntilAsync(async () => await VectorStoreHealthAsync(server) == HealthStatus.Healthy, TimeSpan.FromSeconds(30));
+        Assert.Single(qdrant.Collections["registry_scripts"].Points);
+        Assert.Equal("pdf_pages_001", (await server.Client.SearchAsync(new SearchRequest { Query = "break a pdf into separate pages", Mode = SearchMode.Semantic })).Hits[0].Script.Name);
+
+        // Restarted empty between two polls, with no outage seen: the lost collection is noticed all the same.
+        qdrant.LoseData();
+        await WaitUntilAsync(async () => qdrant.Collections.ContainsKey("registry_scripts") && qdrant.Collections["registry_scripts"].Points.Count == 1, TimeSpan.FromSeconds(30));
+        Assert.Equal("pdf_pages_001", (await server.Client.SearchAsync(new SearchRequest { Query = "break a pdf into separate pages", Mode = SearchMode.Semantic })).Hits[0].Script.Name);
+    }
+
+    [Fact]
     public async Task Qdrant_unreachable_at_start_still_starts_the_registry_unready_and_it_syncs_when_qdrant_appears()
     {
         VectorStoreSynchronizer.PollInterval = TimeSpan.FromMilliseconds(500);

@@ -11,8 +11,11 @@ namespace ScriptPlatform.Testing.BadInput;
 /// Issue 17's bad-input sweep, generated from a service descriptor so that a new rpc or field is swept
 /// without anyone adding it: every rpc, every string field of its request (and of messages one level
 /// down) with each hostile string, every numeric field with -1, 0, its maximum (and NaN for floating
-/// point). A case is (rpc, field path, value name); a service's sweep builds the valid request the case
-/// changes in one field, calls it through <see cref="DescriptorCaller"/> and checks the answer.
+/// point). A repeated message field (Intent's attachments, a batch's items) gets a huge count of
+/// elements, and every one of those malformations inside one element (path <c>field[0].name</c>),
+/// swept like a request of its own. A case is (rpc, field path, value name); a service's sweep builds
+/// the valid request the case changes in one field, calls it through <see cref="DescriptorCaller"/>
+/// and checks the answer.
 /// </summary>
 public static class BadInputSweep
 {
@@ -27,6 +30,20 @@ public static class BadInputSweep
 
     private static readonly string[] StringValues = ["empty", "NUL", "trailing newline", "lone surrogate", "100k characters", "control characters"];
 
+    /// <summary>
+    /// The count case of a repeated message field: 200,000 empty elements, twice the longest list any
+    /// service accepts (the Executor's 100,000 batch jobs). Empty, so the request stays at about 400 KB,
+    /// under every service's receive limit: the handler itself meets the count and must refuse it before
+    /// doing work per element. (A million was tried: parsing alone then passed the one-second bound on a
+    /// loaded two-core machine, whatever the handler did.)
+    /// </summary>
+    public const string HugeCount = "200k elements";
+
+    private const int HugeCountElements = 200_000;
+
+    /// <summary>Nesting depth at which the walk stops (a message type that contains itself).</summary>
+    private const int MaxDepth = 4;
+
     /// <summary>How long an answer may take.</summary>
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(1);
 
@@ -39,7 +56,7 @@ public static class BadInputSweep
     /// </summary>
     public static async Task<string?> RunAsync(ISweepTarget target, string rpc, string field, string value)
     {
-        var request = Apply(target.Service, rpc, await target.BaseRequestAsync(rpc), field, value);
+        var request = Apply(target.Service, rpc, await target.BaseRequestAsync(rpc, field), field, value);
         var before = await target.SettledRowCountsAsync();
 
         var watch = Stopwatch.StartNew();
@@ -71,7 +88,7 @@ public static class BadInputSweep
         {
             foreach (var (path, field) in SweptFields(method.InputType))
             {
-                foreach (var value in field.FieldType == FieldType.String ? StringValues : NumericValues(field))
+                foreach (var value in ValuesFor(field))
                 {
                     cases.Add(method.Name, path, value);
                 }
@@ -91,6 +108,7 @@ public static class BadInputSweep
     /// <summary>The value a case's name stands for, typed for <paramref name="field"/>.</summary>
     public static object Value(string name, FieldDescriptor field) => name switch
     {
+        HugeCount => Enumerable.Range(0, HugeCountElements).Select(_ => field.MessageType.Parser.ParseFrom(ByteString.Empty)).ToList(),
         "empty" => "",
         "NUL" => "\0",
         "trailing newline" => "abc\n",
@@ -102,18 +120,36 @@ public static class BadInputSweep
 
     /// <summary>
     /// A copy of <paramref name="request"/> with one (possibly nested) field set; a list becomes that one
-    /// value. Setting a member of a oneof selects it, so a case may switch a request's source.
+    /// value (or those values: the count case). A segment <c>name[0]</c> goes into the first element of a
+    /// repeated message field, adding one when the list is empty. Setting a member of a oneof selects it,
+    /// so a case may switch a request's source.
     /// </summary>
     public static IMessage With(IMessage request, string path, object value)
     {
         var copy = request.Descriptor.Parser.ParseFrom(request.ToByteString());
         var target = copy;
         var names = path.Split('.');
-        foreach (var name in names[..^1])
+        foreach (var segment in names[..^1])
         {
+            var name = segment.EndsWith("[0]", StringComparison.Ordinal) ? segment[..^3] : segment;
             var parent = target.Descriptor.FindFieldByName(name);
-            var nested = (IMessage?)parent.Accessor.GetValue(target) ?? parent.MessageType.Parser.ParseFrom(ByteString.Empty);
-            parent.Accessor.SetValue(target, nested);
+            IMessage nested;
+            if (parent.IsRepeated)
+            {
+                var list = (IList)parent.Accessor.GetValue(target);
+                if (list.Count == 0)
+                {
+                    list.Add(parent.MessageType.Parser.ParseFrom(ByteString.Empty));
+                }
+
+                nested = (IMessage)list[0]!;
+            }
+            else
+            {
+                nested = (IMessage?)parent.Accessor.GetValue(target) ?? parent.MessageType.Parser.ParseFrom(ByteString.Empty);
+                parent.Accessor.SetValue(target, nested);
+            }
+
             target = nested;
         }
 
@@ -122,7 +158,10 @@ public static class BadInputSweep
         {
             var list = (IList)field.Accessor.GetValue(target);
             list.Clear();
-            list.Add(value);
+            foreach (var item in value is IList many ? many : new[] { value })
+            {
+                list.Add(item);
+            }
         }
         else
         {
@@ -133,24 +172,56 @@ public static class BadInputSweep
     }
 
     // Strings and numbers of the request and of its singular message fields (one level down; a
-    // well-known type such as Timestamp or Duration counts as a message like any other).
-    private static IEnumerable<(string Path, FieldDescriptor Field)> SweptFields(MessageDescriptor request)
+    // well-known type such as Timestamp or Duration counts as a message like any other). A repeated
+    // message field, wherever the walk meets it, is a case of its own (the count) and its element is
+    // walked as a request is, under "name[0].".
+    private static IEnumerable<(string Path, FieldDescriptor Field)> SweptFields(MessageDescriptor request) => SweptFields(request, "", 0);
+
+    private static IEnumerable<(string Path, FieldDescriptor Field)> SweptFields(MessageDescriptor message, string prefix, int depth)
     {
-        foreach (var field in request.Fields.InDeclarationOrder())
+        foreach (var field in message.Fields.InDeclarationOrder())
         {
-            if (field.FieldType == FieldType.Message && !field.IsRepeated && !field.IsMap)
+            if (IsRepeatedMessage(field))
             {
-                foreach (var nested in field.MessageType.Fields.InDeclarationOrder().Where(IsSwept))
+                yield return (prefix + field.Name, field);
+                if (depth < MaxDepth)
                 {
-                    yield return ($"{field.Name}.{nested.Name}", nested);
+                    foreach (var inside in SweptFields(field.MessageType, $"{prefix}{field.Name}[0].", depth + 1))
+                    {
+                        yield return inside;
+                    }
+                }
+            }
+            else if (field.FieldType == FieldType.Message && !field.IsRepeated && !field.IsMap)
+            {
+                foreach (var nested in field.MessageType.Fields.InDeclarationOrder())
+                {
+                    if (IsSwept(nested))
+                    {
+                        yield return ($"{prefix}{field.Name}.{nested.Name}", nested);
+                    }
+                    else if (IsRepeatedMessage(nested) && depth < MaxDepth)
+                    {
+                        var path = $"{prefix}{field.Name}.{nested.Name}";
+                        yield return (path, nested);
+                        foreach (var inside in SweptFields(nested.MessageType, path + "[0].", depth + 1))
+                        {
+                            yield return inside;
+                        }
+                    }
                 }
             }
             else if (IsSwept(field))
             {
-                yield return (field.Name, field);
+                yield return (prefix + field.Name, field);
             }
         }
     }
+
+    private static bool IsRepeatedMessage(FieldDescriptor field) => field.FieldType == FieldType.Message && field.IsRepeated && !field.IsMap;
+
+    private static string[] ValuesFor(FieldDescriptor field) =>
+        IsRepeatedMessage(field) ? [HugeCount] : field.FieldType == FieldType.String ? StringValues : NumericValues(field);
 
     private static bool IsSwept(FieldDescriptor field) => !field.IsMap && (field.FieldType == FieldType.String || IsNumeric(field));
 

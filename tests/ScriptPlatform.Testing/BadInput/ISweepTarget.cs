@@ -12,6 +12,13 @@ public interface ISweepTarget
     /// <summary>A request <paramref name="rpc"/> accepts, with every swept field set, so a case differs from success in one field only.</summary>
     Task<IMessage> BaseRequestAsync(string rpc);
 
+    /// <summary>
+    /// The valid request a case on <paramref name="path"/> changes: by default <see cref="BaseRequestAsync(string)"/>.
+    /// A target whose usual request leaves the path's part of a oneof or a list unset (a batch given by
+    /// fan-out, not by items) answers one that sets it, so the case still differs from success in one field.
+    /// </summary>
+    Task<IMessage> BaseRequestAsync(string rpc, string path) => BaseRequestAsync(rpc);
+
     /// <summary>The status and message of <paramref name="rpc"/>'s answer (OK and "" when it succeeds).</summary>
     Task<(StatusCode Status, string Detail)> CallAsync(string rpc, IMessage request);
 
