@@ -35,7 +35,7 @@ public sealed class ExecutorOptions
     /// <summary>Prefix of every queue this service declares (lets several platforms share one broker).</summary>
     public string QueuePrefix { get; set; } = "";
 
-    /// <summary>Extra messages prefetched per slot, so a freed slot never waits for the broker.</summary>
+    /// <summary>Messages prefetched per slot beyond those being consumed (2 per slot), so a freed slot never waits for the broker.</summary>
     public int PrefetchPerSlot { get; set; } = 2;
 
     /// <summary>Default and largest page size of list calls (pages hold full execution records, up to about 1.2 MiB each).</summary>

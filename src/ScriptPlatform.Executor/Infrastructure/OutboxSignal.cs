@@ -2,7 +2,7 @@ namespace ScriptPlatform.Executor.Infrastructure;
 
 /// <summary>
 /// Wakes this process's <see cref="OutboxDispatcher"/> as soon as an outcome and its event are committed, so events
-/// go out within milliseconds instead of at the next poll. Nudges coalesce: one pending wake-up covers them all,
+/// go out within tens of milliseconds instead of at the next poll. Nudges coalesce: one pending wake-up covers them all,
 /// since a dispatcher round takes every pending event.
 /// </summary>
 public sealed class OutboxSignal

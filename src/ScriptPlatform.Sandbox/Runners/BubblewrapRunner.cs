@@ -65,6 +65,14 @@ internal sealed class BubblewrapRunner(SandboxOptions options, HarnessFiles file
 
     public async Task TerminateAsync(SandboxSlot slot, string instanceName, CancellationToken ct)
     {
+        // After a job that ended by itself the slot is almost always empty already, and the slot's pids group says so
+        // with one read. The sweep reads every process's /proc status (the kernel renders each in full): it was half
+        // the Executor's CPU per cold job, and it grows with the number of processes on the host, i.e. under load.
+        if (cgroups?.HoldsNoProcess(slot) == true)
+        {
+            return;
+        }
+
         if (!await ProcessSweeper.KillAllAsync(slot.Uid, TimeSpan.FromMilliseconds(options.KillGraceMilliseconds)).ConfigureAwait(false))
         {
             throw new InvalidOperationException($"processes of {slot} survived SIGKILL");

@@ -103,6 +103,36 @@ internal sealed class SlotCgroups
         File.WriteAllText(Path.Combine(PidsDir(slot), "pids.max"), (limits.Processes + 8).ToString(CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// True when the slot's pids group holds no task but its launcher thread: no process of any sandbox of this slot is
+    /// left. Every such process is born in the group (started by the launcher thread) and cannot leave it (a sandbox has
+    /// no cgroup file system and no privilege), so this proves what a sweep of /proc for the slot's uid would, with one
+    /// small read instead of the kernel rendering every process's status. False when unsure (no launcher yet, unreadable).
+    /// </summary>
+    public bool HoldsNoProcess(SandboxSlot slot)
+    {
+        LauncherThread? launcher;
+        lock (_launchers)
+        {
+            _launchers.TryGetValue(slot.Uid, out launcher);
+        }
+
+        if (launcher is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var launcherTid = launcher.Tid.ToString(CultureInfo.InvariantCulture);
+            return File.ReadAllLines(Path.Combine(PidsDir(slot), "tasks")).All(tid => tid == launcherTid);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>How many processes the kernel's OOM killer has killed in the slot's memory group so far.</summary>
     public long OomKills(SandboxSlot slot)
     {
@@ -130,6 +160,9 @@ internal sealed class SlotCgroups
         private readonly BlockingCollection<Request> _requests = [];
         private readonly Thread _thread;
 
+        /// <summary>The thread's kernel id, as the slot's <c>tasks</c> files list it.</summary>
+        public int Tid { get; private set; }
+
         public LauncherThread(SandboxSlot slot, string[] tasksFiles)
         {
             var joined = new Request(() => null!);
@@ -156,10 +189,10 @@ internal sealed class SlotCgroups
         {
             try
             {
-                var tid = Native.GetTid().ToString(CultureInfo.InvariantCulture);
+                Tid = Native.GetTid();
                 foreach (var tasks in tasksFiles)
                 {
-                    File.WriteAllText(tasks, tid);
+                    File.WriteAllText(tasks, Tid.ToString(CultureInfo.InvariantCulture));
                 }
 
                 joined.Complete(null, null);
