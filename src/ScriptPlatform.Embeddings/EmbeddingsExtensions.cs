@@ -9,6 +9,9 @@ namespace ScriptPlatform.Embeddings;
 /// <summary>Registers the platform's <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>.</summary>
 public static class EmbeddingsExtensions
 {
+    /// <summary>The service key of the generator for work nobody waits on (see <see cref="BackgroundEmbeddingGenerator"/>).</summary>
+    public const string BackgroundKey = "background";
+
     /// <summary>all-MiniLM-L6-v2 in process; with default options every host of the process shares one loaded model.</summary>
     public static IServiceCollection AddMiniLmEmbeddings(this IServiceCollection services, MiniLmOptions? options = null) =>
         services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(_ =>
@@ -23,9 +26,15 @@ public static class EmbeddingsExtensions
         var options = section.Get<EmbeddingOptions>() ?? new EmbeddingOptions();
         if (string.IsNullOrWhiteSpace(options.Endpoint))
         {
+            // Background work gets its own single-threaded session (~90 MB more, made only when a host asks for it), so
+            // the whole model run happens on the low-priority threads.
+            services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(BackgroundKey, (_, _) => new BackgroundEmbeddingGenerator(
+                new MiniLmEmbeddingGenerator(new MiniLmOptions { ModelDirectory = options.MiniLm?.ModelDirectory, IntraOpThreads = 1 })));
             return services.AddMiniLmEmbeddings(options.MiniLm);
         }
 
+        // A remote endpoint costs this machine no CPU to speak of: background work uses it as it is.
+        services.AddKeyedSingleton(BackgroundKey, (sp, _) => sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         return services.AddSingleton(_ => CreateOpenAiGenerator(options));
     }
 

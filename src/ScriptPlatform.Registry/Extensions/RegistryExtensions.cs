@@ -41,7 +41,9 @@ public static class RegistryExtensions
         // Start-up only: an endpoint without configured dimensions is asked once.
         services.AddSingleton(sp => sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().DescribeAsync().GetAwaiter().GetResult());
         services.AddVectorStore(configuration);
-        services.AddSingleton<SemanticIndex>();
+        services.AddSingleton(sp => new SemanticIndex(
+            sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(), sp.GetRequiredService<EmbeddingModelInfo>(), sp.GetRequiredService<IVectorStore>(),
+            sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(EmbeddingsExtensions.BackgroundKey)));
         services.AddSingleton<ScriptStore>();
         services.AddSingleton<SearchService>();
         services.AddSingleton<ApiKeyStore>();

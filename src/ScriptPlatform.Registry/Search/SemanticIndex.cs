@@ -4,7 +4,9 @@ using ScriptPlatform.Embeddings;
 namespace ScriptPlatform.Registry.Search;
 
 /// <summary>The embedding generator and the vector store together: what the store calls on writes and search calls on reads.</summary>
-public sealed class SemanticIndex(IEmbeddingGenerator<string, Embedding<float>> generator, EmbeddingModelInfo model, IVectorStore store)
+/// <param name="generator">Embeds queries, which a caller waits on.</param>
+/// <param name="documents">Embeds scripts in batches off the request path (the same model, at a low priority; default: <paramref name="generator"/>).</param>
+public sealed class SemanticIndex(IEmbeddingGenerator<string, Embedding<float>> generator, EmbeddingModelInfo model, IVectorStore store, IEmbeddingGenerator<string, Embedding<float>>? documents = null)
 {
     /// <summary>
     /// Names what a stored vector was made from; part of <see cref="ModelId"/>, so changing the
@@ -40,7 +42,7 @@ public sealed class SemanticIndex(IEmbeddingGenerator<string, Embedding<float>> 
     /// <summary>Unit-length vectors, one per text, in order (batched by the generator).</summary>
     public async Task<float[][]> EmbedManyAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
-        var embeddings = await Generator.GenerateAsync(texts, cancellationToken: cancellationToken);
+        var embeddings = await (documents ?? Generator).GenerateAsync(texts, cancellationToken: cancellationToken);
         if (embeddings.Count != texts.Count)
         {
             throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} vectors for {texts.Count} texts.");

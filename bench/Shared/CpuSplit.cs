@@ -1,10 +1,10 @@
 using System.Globalization;
 
 /// <summary>
-/// CPU time (user + system) spent by the parts of one bench run, from /proc: this process's own threads (the Executor
-/// and the bench's client), the processes it started (sandboxes or bare python3), and the Postgres and RabbitMQ servers
-/// it provisioned. On a 2-core machine every CPU-ms the platform spends per job is taken from the scripts, so the split
-/// says where a batch's time goes. Linux only; zeros elsewhere.
+/// CPU time (user + system) spent by the parts of one bench run, from /proc: this process's own threads (the bench's
+/// clients, and the Executor when it runs in process), the processes it started (sandboxes, bare python3, or a service
+/// such as the Registry), and the Postgres and RabbitMQ servers it provisioned. On a 2-core machine every CPU-ms one part
+/// spends is taken from the others, so the split says where a run's time goes. Linux only; zeros elsewhere.
 /// </summary>
 internal sealed record CpuSplit(double Own, double Children, double Postgres, double RabbitMq)
 {
