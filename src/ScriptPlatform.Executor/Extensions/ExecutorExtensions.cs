@@ -41,7 +41,8 @@ public static class ExecutorExtensions
             .AddServiceOptions<ExecutorGrpcService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
 
         // Registered before MassTransit: the schema exists before the first job is consumed.
-        builder.AddPostgresWithMigrations("postgres", typeof(ExecutionStore).Assembly, "ScriptPlatform.Executor.Migrations", "scriptplatform.executor.migrations");
+        builder.AddPostgresWithMigrations("postgres", typeof(ExecutionStore).Assembly, "ScriptPlatform.Executor.Migrations", "scriptplatform.executor.migrations",
+            NpgsqlExtensions.AutoPrepareHotStatements);
 
         if (configuration.GetSection($"services:{PlatformServices.Registry}").Exists())
         {
