@@ -143,7 +143,7 @@ for (var run = 1; run <= runs; run++)
     var loadAtStart = BenchFigures.LoadAverage();
     double bare = 0, leanBare = 0, sandboxAlone = 0, cold = 0, warm = 0;
     int coldOk = 0, warmOk = 0;
-    CpuSplit bareCpu = CpuSplit.Zero, coldCpu = CpuSplit.Zero, warmCpu = CpuSplit.Zero;
+    CpuSplit bareCpu = CpuSplit.Zero, sandboxAloneCpu = CpuSplit.Zero, coldCpu = CpuSplit.Zero, warmCpu = CpuSplit.Zero;
     for (var round = 0; round < Rounds; round++)
     {
         var count = jobs / Rounds + (round < jobs % Rounds ? 1 : 0);
@@ -152,7 +152,9 @@ for (var run = 1; run <= runs; run++)
         bare += await ParallelSeconds(count, Bare);
         bareCpu += CpuSplit.Snapshot() - cpu;
         leanBare += await ParallelSeconds(count, LeanBare);
+        cpu = CpuSplit.Snapshot();
         sandboxAlone += await ParallelSeconds(count, Sandboxed);
+        sandboxAloneCpu += CpuSplit.Snapshot() - cpu;
         cpu = CpuSplit.Snapshot();
         var (coldSeconds, coldBatch) = await BatchSeconds(coldHost.Client, count);
         coldCpu += CpuSplit.Snapshot() - cpu;
@@ -164,7 +166,7 @@ for (var run = 1; run <= runs; run++)
     }
 
     var result = new RunResult(run, jobs / bare, jobs / leanBare, jobs / sandboxAlone, jobs / cold, jobs / warm, coldOk, warmOk,
-        loadAtStart, BenchFigures.LoadAverage(), bareCpu / jobs, coldCpu / jobs, warmCpu / jobs, bare, cold, warm);
+        loadAtStart, BenchFigures.LoadAverage(), bareCpu / jobs, sandboxAloneCpu / jobs, coldCpu / jobs, warmCpu / jobs, bare, cold, warm);
     results.Add(result);
     result.Print(jobs);
 }
@@ -252,7 +254,7 @@ figures.Write(new
     {
         run = r.Run, load_average_start = r.LoadAtStart, load_average_end = r.LoadAtEnd, bare_jobs_per_s = r.BareRate,
         cold_jobs_per_s = r.ColdRate, cold_ratio = r.ColdRatio, warm_jobs_per_s = r.WarmRate, warm_ratio = r.WarmRatio,
-        cpu_ms_per_job = new { bare = r.BareCpu.Milliseconds(), cold = r.ColdCpu.Milliseconds(), warm = r.WarmCpu.Milliseconds() },
+        cpu_ms_per_job = new { bare = r.BareCpu.Milliseconds(), sandbox_alone = r.SandboxAloneCpu.Milliseconds(), cold = r.ColdCpu.Milliseconds(), warm = r.WarmCpu.Milliseconds() },
     }),
 });
 
