@@ -381,7 +381,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, OutboxSignal out
             WITH a AS (
                 UPDATE executions SET status = 2, finished_at = now(), error_type = 'abandoned',
                     error_message = 'the process running it stopped before it finished', exit_reason = 'abandoned: its server stopped'
-                WHERE batch_id IS NULL AND status = 8 AND started_at < now() - @age AND NOT (id = ANY(@alive))
+                WHERE finished_at IS NULL AND batch_id IS NULL AND status = 8 AND started_at < now() - @age AND NOT (id = ANY(@alive))
                 RETURNING {Columns}),
             events AS ({EventOutbox.EnqueueSql("a")})
             SELECT * FROM a
