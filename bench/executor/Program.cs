@@ -128,9 +128,9 @@ async Task<(double Seconds, Batch Batch)> BatchSeconds(ExecutorService.ExecutorS
 // (the build machine is shared: its load changes by the minute).
 await using var coldHost = await Host.StartAsync(infrastructure, warm: false, baseUid: 64800);
 await using var warmHost = await Host.StartAsync(infrastructure, warm: true, baseUid: 64816);
-// Finer rounds cancel more of the machine's drift between the modes of a round (a shared VM: python's own CPU per job
-// moved by 10% between runs minutes apart).
-const int Rounds = 8;
+// Interleaved rounds: each mode sees the same machine. (8 rounds of 250 were no steadier than 4 of 500: python's own CPU
+// per job still moved by 10% between runs minutes apart, and each batch's fixed cost weighed twice as much.)
+const int Rounds = 4;
 
 // Warm-up, not counted: page cache, and the JIT's final tier for every path. Batches of a round's size: some paths only
 // run hot in a large batch (the first 500-job round still spent 1.1 s of CPU in the JIT after 100-job warm-ups).
