@@ -26,10 +26,12 @@ public static class EmbeddingsExtensions
         var options = section.Get<EmbeddingOptions>() ?? new EmbeddingOptions();
         if (string.IsNullOrWhiteSpace(options.Endpoint))
         {
-            // Background work gets its own single-threaded session (~90 MB more, made only when a host asks for it), so
+            // Background work gets its own single-threaded session (~90 MB more, made only when a host asks for it, once per process), so
             // the whole model run happens on the low-priority threads.
             services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(BackgroundKey, (_, _) => new BackgroundEmbeddingGenerator(
-                new MiniLmEmbeddingGenerator(new MiniLmOptions { ModelDirectory = options.MiniLm?.ModelDirectory, IntraOpThreads = 1 })));
+                options.MiniLm?.ModelDirectory is null
+                    ? MiniLmEmbeddingGenerator.SharedSingleThreaded
+                    : new MiniLmEmbeddingGenerator(new MiniLmOptions { ModelDirectory = options.MiniLm.ModelDirectory, IntraOpThreads = 1 })));
             return services.AddMiniLmEmbeddings(options.MiniLm);
         }
 

@@ -30,6 +30,8 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     private static readonly Lazy<MiniLmEmbeddingGenerator> SharedInstance = new(() => new MiniLmEmbeddingGenerator(new MiniLmOptions()), LazyThreadSafetyMode.ExecutionAndPublication);
 
+    private static readonly Lazy<MiniLmEmbeddingGenerator> SingleThreadedInstance = new(() => new MiniLmEmbeddingGenerator(new MiniLmOptions { IntraOpThreads = 1 }), LazyThreadSafetyMode.ExecutionAndPublication);
+
     private readonly InferenceSession _session;
     private readonly BertTokenizer _tokenizer;
     private readonly bool _hasTokenTypes;
@@ -73,6 +75,12 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     /// <summary>The process-wide instance with default options, loaded on first use.</summary>
     public static MiniLmEmbeddingGenerator Shared => SharedInstance.Value;
+
+    /// <summary>
+    /// The process-wide instance whose runs use only the calling thread (what <see cref="BackgroundEmbeddingGenerator"/>
+    /// needs), loaded on first use: one more session per process, not one per host.
+    /// </summary>
+    public static MiniLmEmbeddingGenerator SharedSingleThreaded => SingleThreadedInstance.Value;
 
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
         IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)

@@ -12,7 +12,7 @@ public sealed class BackgroundEmbeddingGeneratorTests
     {
         // 40 texts over 2 threads: two shares, each run by its own single-threaded session.
         var texts = Enumerable.Range(0, 40).Select(i => i % 3 == 0 ? $"convert file {i} from csv to json" : $"résumé № {i}: 東京 {new string('x', i)}").ToList();
-        using var background = new BackgroundEmbeddingGenerator(new MiniLmEmbeddingGenerator(new MiniLmOptions { IntraOpThreads = 1 }), threads: 2);
+        using var background = new BackgroundEmbeddingGenerator(MiniLmEmbeddingGenerator.SharedSingleThreaded, threads: 2);
 
         var split = await background.GenerateAsync(texts);
         var direct = await MiniLmEmbeddingGenerator.Shared.GenerateAsync(texts);
