@@ -11,6 +11,37 @@ public sealed class RunTests(Platform platform)
     private readonly ExecutorHost _host = platform.Shared;
 
     [Fact]
+    public async Task Synchronous_runs_beyond_the_limit_are_refused_with_RESOURCE_EXHAUSTED_before_anything_is_recorded()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await ExecutorHost.StartAsync(platform, settings: new Dictionary<string, string?> { ["ScriptPlatform:Executor:MaxSynchronousRuns"] = "1" });
+        using var first = host.Client.RunStream(Scripts.Inline(Scripts.Sleeps(1.5), caller: "holder"), cancellationToken: ct);
+        Assert.True(await first.ResponseStream.MoveNext(ct)); // Started: admitted, and holding the one place
+
+        foreach (var refusedCall in new Func<Task>[]
+        {
+            () => host.Client.RunAsync(Scripts.Inline(Scripts.Add, """{"a": 1, "b": 2}""", caller: "refused"), cancellationToken: ct).ResponseAsync,
+            async () => await host.Client.RunStream(Scripts.Inline(Scripts.Add, """{"a": 1, "b": 2}""", caller: "refused"), cancellationToken: ct).ResponseStream.MoveNext(ct),
+        })
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(refusedCall);
+            Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+            Assert.Contains("SubmitBatch", refused.Status.Detail, StringComparison.Ordinal);
+        }
+
+        RunStreamEvent? last = null;
+        while (await first.ResponseStream.MoveNext(ct))
+        {
+            last = first.ResponseStream.Current;
+        }
+
+        Assert.Equal(ExecutionStatus.Success, last?.Result.Status);
+        Assert.Equal(0, (await host.Client.ListExecutionsAsync(new ListExecutionsRequest { Caller = "refused" }, cancellationToken: ct)).Page.TotalSize);
+        // The place is given back: the next run is admitted.
+        Assert.Equal(ExecutionStatus.Success, (await host.Client.RunAsync(Scripts.Inline(Scripts.Add, """{"a": 1, "b": 2}"""), cancellationToken: ct)).Execution.Status);
+    }
+
+    [Fact]
     public async Task Run_of_inline_content_returns_the_success_record_and_logs_it()
     {
         var response = await _host.Client.RunAsync(Scripts.Inline(Scripts.Add, """{"a": 2, "b": 3}"""));

@@ -116,7 +116,7 @@ public sealed class PlatformClients(CliSettings settings) : IDisposable
             StatusCode.AlreadyExists => new CliError("already_exists", detail),
             StatusCode.FailedPrecondition => new CliError("failed_precondition", detail),
             StatusCode.InvalidArgument => new CliError("invalid_argument", detail),
-            StatusCode.ResourceExhausted => new CliError("too_large", detail),
+            StatusCode.ResourceExhausted => new CliError("limit_exceeded", detail), // too large, or too many at once: the detail says which
             StatusCode.Unimplemented => new CliError("unsupported", $"The {service} service at {address} does not offer this call ({detail}); it may be an older version."),
             _ => new CliError("remote_error", $"The {service} service failed: {ex.StatusCode} {detail}"),
         };

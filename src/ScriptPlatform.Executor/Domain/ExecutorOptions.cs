@@ -49,6 +49,13 @@ public sealed class ExecutorOptions
     /// </summary>
     public int MaxPageBytes { get; set; } = 3 * 1024 * 1024;
 
+    /// <summary>
+    /// Synchronous runs (Run, RunStream) this process holds at once, running or waiting for a sandbox slot; one more is
+    /// refused with RESOURCE_EXHAUSTED (see <see cref="RunAdmission"/>). With 2 slots and jobs of ~20 ms, 64 is about half
+    /// a second of queue.
+    /// </summary>
+    public int MaxSynchronousRuns { get; set; } = 64;
+
     /// <summary>Largest number of jobs in one batch.</summary>
     public int MaxBatchJobs { get; set; } = 100_000;
 

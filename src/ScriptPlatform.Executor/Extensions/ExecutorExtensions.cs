@@ -60,6 +60,7 @@ public static class ExecutorExtensions
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<RunningJobs>();
+        services.AddSingleton<RunAdmission>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton(new QueueNames(executor.QueuePrefix));

@@ -25,7 +25,7 @@ namespace ScriptPlatform.Executor.Grpc;
 [BindServiceMethod(typeof(StrictServiceBinding<ExecutorService.ExecutorServiceBase>), "BindService")]
 public sealed partial class ExecutorGrpcService(
     ScriptResolver resolver, ExecutionStore store, JobRunner runner, JobQueue queue, RunningJobs running, IBus bus, IOptions<ExecutorOptions> options,
-    ExecutorAuthorizer auth, ILogger<ExecutorGrpcService> logger)
+    ExecutorAuthorizer auth, RunAdmission admission, ILogger<ExecutorGrpcService> logger)
     : ExecutorService.ExecutorServiceBase
 {
     private const string DefaultCancelReason = "cancelled by the caller";
@@ -42,14 +42,18 @@ public sealed partial class ExecutorGrpcService(
     /// <summary>Runs one script synchronously and returns its execution record.</summary>
     public override async Task<RunResponse> Run(RunRequest request, ServerCallContext context)
     {
-        var (job, existing) = await PrepareRunAsync(request, auth.Require(context, ApiKeyScope.Run), context.CancellationToken).ConfigureAwait(false);
+        var identity = auth.Require(context, ApiKeyScope.Run);
+        using var admitted = admission.Enter();
+        var (job, existing) = await PrepareRunAsync(request, identity, context.CancellationToken).ConfigureAwait(false);
         return new RunResponse { Execution = existing ?? await runner.RunAsync(job!, null, context.CancellationToken).ConfigureAwait(false) };
     }
 
     /// <summary>Runs one script, streaming its output lines as they come and then the final record.</summary>
     public override async Task RunStream(RunRequest request, IServerStreamWriter<RunStreamEvent> responseStream, ServerCallContext context)
     {
-        var (job, existing) = await PrepareRunAsync(request, auth.Require(context, ApiKeyScope.Run), context.CancellationToken).ConfigureAwait(false);
+        var identity = auth.Require(context, ApiKeyScope.Run);
+        using var admitted = admission.Enter();
+        var (job, existing) = await PrepareRunAsync(request, identity, context.CancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             await responseStream.WriteAsync(new RunStreamEvent { Result = existing }).ConfigureAwait(false);
