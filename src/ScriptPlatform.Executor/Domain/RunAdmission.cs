@@ -15,9 +15,6 @@ public sealed class RunAdmission(IOptions<ExecutorOptions> options)
     private readonly int _limit = Math.Max(1, options.Value.MaxSynchronousRuns);
     private int _held;
 
-    /// <summary>Synchronous runs held now.</summary>
-    public int Held => Volatile.Read(ref _held);
-
     /// <summary>Admits one run until the returned ticket is disposed; RESOURCE_EXHAUSTED when the process holds its limit.</summary>
     public Ticket Enter()
     {
