@@ -15,7 +15,8 @@ using ScriptPlatform.Registry.Infrastructure;
 using ScriptPlatform.Embeddings;
 using ScriptPlatform.Registry.Search;
 
-// Usage: ScriptPlatform.Registry.Bench --registry PATH/ScriptPlatform.Registry.dll [--scripts 100000] [--durable]
+// Usage: ScriptPlatform.Registry.Bench --registry PATH/ScriptPlatform.Registry.dll [--scripts 100000] [--durable] [--verbose]
+//        [--quality-only | --field-sweep]
 var registryDll = Arg("--registry") ?? "";
 var scale = int.Parse(Arg("--scripts") ?? "100000", CultureInfo.InvariantCulture);
 var durable = args.Contains("--durable");
@@ -25,6 +26,13 @@ var total = Stopwatch.StartNew();
 var inv = CultureInfo.InvariantCulture;
 
 var qualityOnly = args.Contains("--quality-only");
+if (args.Contains("--field-sweep"))
+{
+    // No services: the model in this process (see FieldWeightSweep).
+    await FieldWeightSweep.RunAsync(await Semantic(), LabeledScript.Load(Path.Combine(AppContext.BaseDirectory, "labeled.json")), scale);
+    return 0;
+}
+
 Console.WriteLine($"registry bench: {(qualityOnly ? "the labelled set only" : $"{scale:N0} scripts")}, Postgres {(durable ? "durable (fsync on)" : "fsync off (test settings)")}, {Environment.ProcessorCount} cores");
 await using var infra = await LocalInfrastructure.StartAsync(new LocalInfrastructureOptions { PostgresOptions = new LocalPostgresOptions { FastUnsafe = !durable } });
 var labeled = LabeledScript.Load(Path.Combine(AppContext.BaseDirectory, "labeled.json"));
@@ -435,20 +443,7 @@ static async Task<float[][]> SeedAsync(NpgsqlDataSource dataSource, int count)
 {
     var semantic = await Semantic();
     var scripts = SyntheticScripts.Generate(count).ToArray();
-    // The model in this process, in batches, as the registry's start-up backfill would do it.
-    var embedWatch = Stopwatch.StartNew();
-    var texts = scripts.Select(s => SemanticIndex.TextOf(s.Name, s.Description, s.Summary)).ToList();
-    var vectors = SeedVectorCache.TryLoad(semantic.ModelId, texts);
-    if (vectors is null)
-    {
-        vectors = await semantic.EmbedManyAsync(texts, CancellationToken.None);
-        Console.WriteLine($"embedded {scripts.Length:N0} synthetic scripts in {embedWatch.Elapsed.TotalSeconds:F1} s ({scripts.Length / embedWatch.Elapsed.TotalSeconds:F0}/s)");
-        SeedVectorCache.Save(semantic.ModelId, texts, vectors);
-    }
-    else
-    {
-        Console.WriteLine($"the {scripts.Length:N0} synthetic scripts' vectors came from {SeedVectorCache.Directory} (made by an earlier run with the same model and texts)");
-    }
+    var vectors = await SeedVectorCache.LoadOrEmbedAsync(semantic, scripts.Select(s => new ScriptText(s.Name, s.Description, s.Summary)).ToList());
     await using var connection = await dataSource.OpenConnectionAsync();
     await using (var copy = await connection.BeginBinaryImportAsync(
         "COPY scripts (id, name, category, description, summary, tags, tags_text, owner, latest_version, latest_content_hash) FROM STDIN (FORMAT BINARY)"))

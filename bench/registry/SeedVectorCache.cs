@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ScriptPlatform.Registry.Search;
 
 namespace ScriptPlatform.Registry.Bench;
 
@@ -12,7 +13,25 @@ public static class SeedVectorCache
 {
     public static string Directory { get; } = Path.Combine(Path.GetTempPath(), "scriptplatform-bench-vectors");
 
-    public static float[][]? TryLoad(string modelId, IReadOnlyList<string> texts)
+    /// <summary>The vectors of <paramref name="texts"/> (scripts) under the current recipe: from the cache, else embedded and cached.</summary>
+    public static async Task<float[][]> LoadOrEmbedAsync(SemanticIndex semantic, IReadOnlyList<ScriptText> texts)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var vectors = TryLoad(semantic.ModelId, texts);
+        if (vectors is not null)
+        {
+            Console.WriteLine($"the {texts.Count:N0} synthetic scripts' vectors came from {Directory} (made by an earlier run with the same model and texts)");
+            return vectors;
+        }
+
+        // The model in this process, in batches, as the registry's start-up backfill would do it.
+        vectors = await semantic.EmbedScriptsAsync(texts, CancellationToken.None);
+        Console.WriteLine($"embedded {texts.Count:N0} synthetic scripts in {clock.Elapsed.TotalSeconds:F1} s ({texts.Count / clock.Elapsed.TotalSeconds:F0}/s)");
+        Save(semantic.ModelId, texts, vectors);
+        return vectors;
+    }
+
+    public static float[][]? TryLoad(string modelId, IReadOnlyList<ScriptText> texts)
     {
         var path = PathFor(modelId, texts);
         if (!File.Exists(path))
@@ -37,7 +56,7 @@ public static class SeedVectorCache
         return vectors;
     }
 
-    public static void Save(string modelId, IReadOnlyList<string> texts, float[][] vectors)
+    public static void Save(string modelId, IReadOnlyList<ScriptText> texts, float[][] vectors)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var path = PathFor(modelId, texts);
@@ -55,13 +74,13 @@ public static class SeedVectorCache
         File.Move(partial, path, overwrite: true);
     }
 
-    private static string PathFor(string modelId, IReadOnlyList<string> texts)
+    private static string PathFor(string modelId, IReadOnlyList<ScriptText> texts)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(modelId + "\n"));
         foreach (var t in texts)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(t + "\n"));
+            hash.AppendData(Encoding.UTF8.GetBytes($"{t.Name}\u001f{t.Description}\u001f{t.Summary}\n"));
         }
 
         return Path.Combine(Directory, Convert.ToHexString(hash.GetHashAndReset())[..16] + ".vectors");

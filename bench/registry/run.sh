@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Registry benchmark: search quality (labelled set) and speed/memory at 100,000 scripts over gRPC.
-# Usage: bench/registry/run.sh [--scripts N] [--durable]   (./build.sh bench registry)
+# Usage: bench/registry/run.sh [--scripts N] [--durable] [--verbose] [--quality-only | --field-sweep]   (./build.sh bench registry)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"

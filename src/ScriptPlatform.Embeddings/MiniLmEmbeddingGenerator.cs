@@ -100,9 +100,11 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         {
             cancellationToken.ThrowIfCancellationRequested();
             var batch = order.AsSpan(start, Math.Min(BatchSize, order.Length - start)).ToArray();
-            if (start > 0)
+            if (start > 0 && Thread.CurrentThread.IsThreadPoolThread)
             {
-                // A long list must not hold a request thread for its whole duration.
+                // A long list must not hold a request thread for its whole duration. A dedicated thread keeps the whole
+                // call: BackgroundEmbeddingGenerator's run at a low priority, and yielding would move the rest of the
+                // list to the thread pool, at normal priority, beside the requests.
                 await Task.Yield();
             }
 

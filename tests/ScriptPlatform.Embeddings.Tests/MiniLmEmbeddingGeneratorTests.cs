@@ -106,6 +106,33 @@ public sealed class MiniLmEmbeddingGeneratorTests
         Assert.Equal(new EmbeddingModelInfo("onnx:sentence-transformers/all-MiniLM-L6-v2:384", 384), await generator.DescribeAsync());
     }
 
+    [Fact]
+    public async Task A_long_list_lets_a_request_thread_go_between_batches_but_a_dedicated_thread_keeps_the_whole_call()
+    {
+        // More than one batch. On a pool thread (a request) the call yields after its first batch; on a dedicated thread
+        // (BackgroundEmbeddingGenerator's, at a low priority) it must not, or the other batches would run on the pool at
+        // normal priority: then the returned task is complete when the call returns.
+        var texts = Enumerable.Range(0, MiniLmEmbeddingGenerator.BatchSize * 3).Select(i => $"script number {i}").ToList();
+        var generator = MiniLmEmbeddingGenerator.SharedSingleThreaded;
+
+        Task<GeneratedEmbeddings<Embedding<float>>>? onPool = null;
+        var poolCallReturnedDone = true;
+        await Task.Run(() =>
+        {
+            onPool = generator.GenerateAsync(texts);
+            poolCallReturnedDone = onPool.IsCompleted;
+        });
+        Assert.False(poolCallReturnedDone);
+        Assert.Equal(texts.Count, (await onPool!).Count);
+
+        Task<GeneratedEmbeddings<Embedding<float>>>? onThread = null;
+        var thread = new Thread(() => onThread = generator.GenerateAsync(texts));
+        thread.Start();
+        thread.Join();
+        Assert.True(onThread!.IsCompletedSuccessfully);
+        Assert.Equal(texts.Count, (await onThread).Count);
+    }
+
     private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double dot = 0;

@@ -42,7 +42,7 @@ public static class ExecutorExtensions
 
         // Registered before MassTransit: the schema exists before the first job is consumed.
         builder.AddPostgresWithMigrations("postgres", typeof(ExecutionStore).Assembly, "ScriptPlatform.Executor.Migrations", "scriptplatform.executor.migrations",
-            NpgsqlExtensions.AutoPrepareHotStatements);
+            NpgsqlExtensions.TuneForHotStatements);
 
         if (configuration.GetSection($"services:{PlatformServices.Registry}").Exists())
         {

@@ -28,7 +28,7 @@ public static class RegistryExtensions
         var configuration = builder.Configuration;
         var services = builder.Services;
         // Order matters: the schema exists before the index loads and before messages are consumed.
-        builder.AddPostgresWithMigrations(PostgresConnectionName, typeof(Migrator).Assembly, Migrator.ResourcePrefix, Migrator.LockKey, NpgsqlExtensions.AutoPrepareHotStatements);
+        builder.AddPostgresWithMigrations(PostgresConnectionName, typeof(Migrator).Assembly, Migrator.ResourcePrefix, Migrator.LockKey, NpgsqlExtensions.TuneForHotStatements);
         // Request text is checked (by the defaults' interceptor) before authentication, which is itself a database call.
         builder.AddGrpcServerDefaults(PlatformServices.DefaultPort(PlatformServices.Registry))
             .AddServiceOptions<RegistryGrpcService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
@@ -113,7 +113,7 @@ public static class RegistryExtensions
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
-        NpgsqlExtensions.AutoPrepareHotStatements(csb);
+        NpgsqlExtensions.TuneForHotStatements(csb);
         return NpgsqlDataSource.Create(csb.ConnectionString);
     }
 }

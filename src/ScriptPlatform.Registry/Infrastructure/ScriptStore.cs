@@ -78,7 +78,7 @@ public sealed class ScriptStore(NpgsqlDataSource dataSource, VectorStoreSynchron
         var tags = cmd.Tags.Count > 0 ? cmd.Tags.ToArray() : existing?.Tags ?? [];
         // The model runs after the commit (EmbeddingQueue), never inside a request: a changed text
         // drops the old vector here, in the transaction, which is what marks the script as pending.
-        var textChanged = existing is null || SemanticIndex.TextOf(existing.Name, existing.Description, existing.Summary) != SemanticIndex.TextOf(cmd.Name, description, summary);
+        var textChanged = existing is null || new ScriptText(existing.Name, existing.Description, existing.Summary) != new ScriptText(cmd.Name, description, summary);
 
         long scriptId;
         if (existing is null)

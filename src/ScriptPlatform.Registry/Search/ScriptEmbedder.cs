@@ -42,7 +42,7 @@ public sealed class ScriptEmbedder(NpgsqlDataSource dataSource, SemanticIndex se
             }
 
             // No connection is held while the model works.
-            var vectors = await semantic.EmbedManyAsync(rows.Select(r => SemanticIndex.TextOf(r.Name, r.Description, r.Summary)).ToList(), cancellationToken);
+            var vectors = await semantic.EmbedScriptsAsync(rows.Select(r => new ScriptText(r.Name, r.Description, r.Summary)).ToList(), cancellationToken);
             await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
             await using (var tx = await connection.BeginTransactionAsync(cancellationToken))
             {
