@@ -25,6 +25,13 @@ public sealed class SandboxOptions
     /// </summary>
     public int BaseUid { get; set; } = 61000;
 
+    /// <summary>
+    /// Start each slot's next cold sandbox ahead, while jobs run, and let a finished job's teardown overlap the next job
+    /// (see <see cref="Slots.StandbySandbox"/>): every cold job still gets a fresh sandbox. Bubblewrap only. Takes twice as many uids as
+    /// <see cref="Slots"/> and keeps one idle interpreter per uid; off suits a process that runs one job and exits (the CLI).
+    /// </summary>
+    public bool StandbySandboxes { get; set; } = true;
+
     /// <summary>Network for scripts that declare <c>network = true</c>. Off: no script gets network.</summary>
     public bool AllowNetwork { get; set; }
 

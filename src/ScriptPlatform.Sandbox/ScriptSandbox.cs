@@ -33,6 +33,8 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
     private readonly RuntimeProfile _profile;
     private readonly SlotPool _slots;
     private readonly SemaphoreSlim _prepare = new(1, 1);
+    private readonly Lock _standbyLock = new();
+    private readonly bool _standby;
     private readonly string? _ownWorkDirectory;
     private int _disposed;
     private bool _prepared;
@@ -51,11 +53,16 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Runtime, "unknown sandbox runtime"),
         };
         _profile = RuntimeProfile.For(_options.Runtime);
-        _slots = new SlotPool(_options.Slots, _options.BaseUid);
+        // Standby sandboxes for bubblewrap only: an OCI runtime's containers are the operator's to see and manage.
+        _standby = _options.StandbySandboxes && _options.Runtime == SandboxRuntime.Bubblewrap;
+        _slots = new SlotPool(_options.Slots, _standby ? 2 * _options.Slots : _options.Slots, _options.BaseUid);
     }
 
-    /// <summary>The slots' host uids; every process of these uids belongs to a sandbox.</summary>
+    /// <summary>The slots' host uids (twice <see cref="SandboxOptions.Slots"/> with standby sandboxes); every process of these uids belongs to a sandbox.</summary>
     public IReadOnlyList<int> SlotUids => _slots.All.Select(s => s.Uid).ToList();
+
+    /// <summary>Host pids of the standby sandboxes now waiting for a job (their outermost process).</summary>
+    internal IReadOnlyList<int> StandbyProcessIds => _slots.All.Select(s => s.Standby?.WaitForProcessId()).OfType<int>().ToList();
 
     public async Task<SandboxResult> RunAsync(SandboxJob job, CancellationToken ct = default)
     {
@@ -83,23 +90,26 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
             LogNetworkDenied(job.ScriptName, _options.AllowNetwork ? "the caller withholds it" : "operator policy denies it");
         }
 
-        SandboxSlot slot;
+        // A standby sandbox has no network (its seccomp filter and namespace are chosen at start).
+        var standbyKey = _standby && !job.Warm && !network ? StandbySandbox.KeyFor(limits) : null;
+        SlotPool.SlotLease lease;
         try
         {
             await PrepareAsync(ct).ConfigureAwait(false);
-            slot = await _slots.AcquireAsync(job.Warm ? WarmWorker.KeyFor(job, limits, network) : null, ct).ConfigureAwait(false);
+            lease = await _slots.AcquireAsync(job.Warm ? WarmWorker.KeyFor(job, limits, network) : null, standbyKey, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             return new SandboxResult { Status = SandboxStatus.Cancelled, ExitReason = "cancelled while waiting for a free slot", Duration = clock.Elapsed, Limits = limits };
         }
 
+        var slot = lease.Slot;
         try
         {
             var output = new OutputCollector(_options.TailKb * 1024, limits.OutputKb * 1024L, job.OnOutput);
             var oomKillsBefore = _runner.OomKills(slot);
             bool OomKilled() => _runner.OomKills(slot) > oomKillsBefore;
-            var run = new JobRun(slot, job, limits, network, importNames, output, OomKilled);
+            var run = new JobRun(lease, job, limits, network, standbyKey, importNames, output, OomKilled);
             var outcome = job.Warm ? await RunWarmAsync(run, ct).ConfigureAwait(false) : await RunColdAsync(run, ct).ConfigureAwait(false);
             output.Complete();
             var result = ResultMapper.Map(outcome, metadata, limits);
@@ -124,22 +134,32 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         }
         finally
         {
-            _slots.Release(slot);
+            if (standbyKey is not null)
+            {
+                StartStandby(slot, limits, standbyKey);
+            }
+
+            lease.Dispose();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         // Idempotent: AddScriptSandbox exposes one instance as both ScriptSandbox and ISandbox, and the
-        // container disposes what each registration handed out.
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        // container disposes what each registration handed out. Under the lock StartStandby takes, so a standby being
+        // started now is in its slot before the slots are emptied below, and none is started after.
+        lock (_standbyLock)
         {
-            return;
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
         }
 
         foreach (var slot in _slots.All)
         {
             await DiscardWarmAsync(slot).ConfigureAwait(false);
+            await DiscardStandbyAsync(slot).ConfigureAwait(false);
             _runner.Release(slot);
         }
 
@@ -176,7 +196,13 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
     private async Task<Supervised> RunColdAsync(JobRun run, CancellationToken ct)
     {
         await DiscardWarmAsync(run.Slot).ConfigureAwait(false);
-        await using var session = HarnessSession.Start(_runner, run.Slot, run.Limits, run.Network, _logger);
+        await using var session = await TakeStandbyAsync(run.Slot, run.StandbyKey).ConfigureAwait(false)
+            ?? HarnessSession.Start(_runner, run.Slot, run.Limits, run.Network, _logger);
+        if (run.StandbyKey is { } standbyKey)
+        {
+            StartStandbyAhead(run.Limits, standbyKey);
+        }
+
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(run.Limits.WallClockSeconds) + SupervisorSlack);
         var init = HarnessProtocol.InitFrame(run.Job.Source, run.ImportNames, _options.SitePackages, run.Limits, warm: false);
         var request = HarnessProtocol.JobFrame(1, run.Job.ParamsJson, run.Limits.WallClockSeconds, run.Limits.CpuSeconds);
@@ -190,6 +216,8 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
             outcome = await run.AwaitAsync(session, HarnessProtocol.Result, deadline.Token, ct).ConfigureAwait(false);
         }
 
+        // The job is over; waiting for the kernel to take its sandbox down need not keep another job from starting.
+        run.Lease.EndRun();
         try
         {
             // The harness exits once its input is closed; the sweep in WaitForExitAsync proves nothing is left.
@@ -212,6 +240,8 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         {
             await DiscardWarmAsync(slot).ConfigureAwait(false);
         }
+
+        await DiscardStandbyAsync(slot).ConfigureAwait(false); // the slot's uid is the warm worker's alone
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(run.Limits.WallClockSeconds) + SupervisorSlack);
         if (slot.Warm is null)
@@ -271,6 +301,59 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         catch (IOException)
         {
             // the harness stopped reading: its outcome says why
+        }
+    }
+
+    // The slot's standby sandbox when it suits the job and is alive; any other is taken down first, since a slot's uid
+    // holds one sandbox at a time.
+    private static async Task<HarnessSession?> TakeStandbyAsync(SandboxSlot slot, string? key)
+    {
+        if (slot.Standby is not { } standby)
+        {
+            return null;
+        }
+
+        slot.Standby = null;
+        if (standby.Key == key)
+        {
+            return await standby.TakeAsync().ConfigureAwait(false);
+        }
+
+        await standby.DisposeAsync().ConfigureAwait(false);
+        return null;
+    }
+
+    private static async Task DiscardStandbyAsync(SandboxSlot slot)
+    {
+        if (slot.Standby is { } standby)
+        {
+            slot.Standby = null;
+            await standby.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // While this job runs, a sandbox for a later one starts in an empty place, if any: with one standby per place, taken
+    // oldest first, each has a whole job's time to start. (A slot's own standby, started as its job ends, would be taken
+    // by the next job at once, before it is ready.)
+    private void StartStandbyAhead(ResourceLimits limits, string key)
+    {
+        using var spare = _slots.TryTakeEmpty();
+        if (spare is not null)
+        {
+            StartStandby(spare.Slot, limits, key);
+        }
+    }
+
+    // Called by the slot's holder once its cold job's sandbox is gone (or by the holder of an empty place): the next cold
+    // job with these limits finds its sandbox started.
+    private void StartStandby(SandboxSlot slot, ResourceLimits limits, string key)
+    {
+        lock (_standbyLock)
+        {
+            if (_disposed == 0 && slot.Standby is null && slot.Warm is null)
+            {
+                slot.Standby = new StandbySandbox(() => HarnessSession.Start(_runner, slot, limits, network: false, _logger), key);
+            }
         }
     }
 
@@ -342,8 +425,11 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
 
     /// <summary>Everything one job's run needs once it has a slot.</summary>
     private sealed record JobRun(
-        SandboxSlot Slot, SandboxJob Job, ResourceLimits Limits, bool Network, List<string> ImportNames, OutputCollector Output, Func<bool> OomKilled)
+        SlotPool.SlotLease Lease, SandboxJob Job, ResourceLimits Limits, bool Network, string? StandbyKey, List<string> ImportNames, OutputCollector Output,
+        Func<bool> OomKilled)
     {
+        public SandboxSlot Slot => Lease.Slot;
+
         public Task<Supervised> AwaitAsync(HarnessSession session, byte frame, CancellationToken deadline, CancellationToken caller) =>
             JobSupervisor.AwaitFrameAsync(session, frame, Output, OomKilled, deadline, caller);
     }

@@ -12,13 +12,13 @@ namespace ScriptPlatform.Sandbox.Tests;
 /// </summary>
 internal static class TestSandboxes
 {
-    private const int UidsPerSandbox = 4;
+    private const int UidsPerSandbox = 8; // 4 slots, each with a second uid for its standby sandbox
     private static int _nextBaseUid = 62000;
 
     public static ScriptSandbox Create(int slots = 1, Action<SandboxOptions>? configure = null)
     {
         RequireBubblewrap();
-        Assert.InRange(slots, 1, UidsPerSandbox);
+        Assert.InRange(slots, 1, UidsPerSandbox / 2);
         var options = new SandboxOptions
         {
             Slots = slots,
@@ -30,11 +30,31 @@ internal static class TestSandboxes
         return new ScriptSandbox(Options.Create(options), NullLogger<ScriptSandbox>.Instance);
     }
 
+    /// <summary>Nothing of any job is left: a slot's uid runs no process but a standby sandbox waiting for the next job.</summary>
     public static void AssertNoProcessLeft(ScriptSandbox sandbox)
     {
+        var standby = sandbox.StandbyProcessIds;
         foreach (var uid in sandbox.SlotUids)
         {
-            Assert.Empty(ProcessSweeper.ProcessesOf(uid));
+            Assert.All(ProcessSweeper.ProcessesOf(uid), pid => Assert.True(
+                standby.Contains(pid) || standby.Contains(ParentOf(pid)), $"process {pid} of slot uid {uid} is left and is no standby sandbox's"));
+        }
+    }
+
+    /// <summary>Every process of the sandbox's uids, standby sandboxes included (for after it is disposed).</summary>
+    public static List<int> ProcessesOf(ScriptSandbox sandbox) => sandbox.SlotUids.SelectMany(ProcessSweeper.ProcessesOf).ToList();
+
+    // The parent pid from /proc/<pid>/stat (the fourth field, after the command in parentheses); 0 once it is gone.
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 

@@ -120,7 +120,8 @@ public sealed class CliSettings
     /// <summary>Settings of the local sandbox (<c>SCRIPTPLATFORM_SANDBOX__*</c>).</summary>
     public SandboxOptions SandboxOptions()
     {
-        var options = new SandboxOptions { Slots = 2, BaseUid = DefaultBaseUid };
+        // One run per process: a standby sandbox would be started only to be taken down at exit.
+        var options = new SandboxOptions { Slots = 2, BaseUid = DefaultBaseUid, StandbySandboxes = false };
         Configuration.GetSection("sandbox").Bind(options);
         return options;
     }

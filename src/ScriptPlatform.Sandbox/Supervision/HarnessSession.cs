@@ -37,6 +37,12 @@ internal sealed class HarnessSession : IAsyncDisposable
 
     public bool Stopped => _stopping is not null;
 
+    /// <summary>The host pid of the sandbox's outermost process (what the runner started).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>The harness process has exited (or is being stopped): it can take no job.</summary>
+    public bool Gone => Stopped || _process.HasExited;
+
     public static HarnessSession Start(ISandboxRunner runner, SandboxSlot slot, ResourceLimits limits, bool network, ILogger logger) =>
         new(runner, slot, limits, network, logger);
 
