@@ -149,22 +149,48 @@ for (var run = 1; run <= runs; run++)
     for (var round = 0; round < Rounds; round++)
     {
         var count = jobs / Rounds + (round < jobs % Rounds ? 1 : 0);
-        Console.Error.WriteLine($"run {run}/{runs}, round {round + 1}/{Rounds}: {count} jobs each bare, sandbox alone, cold batch, warm batch ...");
-        var cpu = CpuSplit.Snapshot();
-        bare += await ParallelSeconds(count, Bare);
-        bareCpu += CpuSplit.Snapshot() - cpu;
-        leanBare += await ParallelSeconds(count, LeanBare);
-        cpu = CpuSplit.Snapshot();
-        sandboxAlone += await ParallelSeconds(count, Sandboxed);
-        sandboxAloneCpu += CpuSplit.Snapshot() - cpu;
-        cpu = CpuSplit.Snapshot();
-        var (coldSeconds, coldBatch) = await BatchSeconds(coldHost.Client, count);
-        coldCpu += CpuSplit.Snapshot() - cpu;
-        cpu = CpuSplit.Snapshot();
-        var (warmSeconds, warmBatch) = await BatchSeconds(warmHost.Client, count);
-        warmCpu += CpuSplit.Snapshot() - cpu;
-        (cold, warm) = (cold + coldSeconds, warm + warmSeconds);
-        (coldOk, warmOk) = (coldOk + coldBatch.Count(ExecutionStatus.Success), warmOk + warmBatch.Count(ExecutionStatus.Success));
+        // Odd rounds run the modes in reverse order (ABBA): the machine's speed drifts over seconds, and a fixed order
+        // would hand every round's drift to the same side of each ratio.
+        var modes = new List<Func<Task>>
+        {
+            async () =>
+            {
+                var cpu = CpuSplit.Snapshot();
+                bare += await ParallelSeconds(count, Bare);
+                bareCpu += CpuSplit.Snapshot() - cpu;
+                leanBare += await ParallelSeconds(count, LeanBare);
+            },
+            async () =>
+            {
+                var cpu = CpuSplit.Snapshot();
+                sandboxAlone += await ParallelSeconds(count, Sandboxed);
+                sandboxAloneCpu += CpuSplit.Snapshot() - cpu;
+            },
+            async () =>
+            {
+                var cpu = CpuSplit.Snapshot();
+                var (seconds, batch) = await BatchSeconds(coldHost.Client, count);
+                coldCpu += CpuSplit.Snapshot() - cpu;
+                (cold, coldOk) = (cold + seconds, coldOk + batch.Count(ExecutionStatus.Success));
+            },
+            async () =>
+            {
+                var cpu = CpuSplit.Snapshot();
+                var (seconds, batch) = await BatchSeconds(warmHost.Client, count);
+                warmCpu += CpuSplit.Snapshot() - cpu;
+                (warm, warmOk) = (warm + seconds, warmOk + batch.Count(ExecutionStatus.Success));
+            },
+        };
+        if (round % 2 == 1)
+        {
+            modes.Reverse();
+        }
+
+        Console.Error.WriteLine($"run {run}/{runs}, round {round + 1}/{Rounds}: {count} jobs each bare, sandbox alone, cold batch, warm batch{(round % 2 == 1 ? " (reversed)" : "")} ...");
+        foreach (var mode in modes)
+        {
+            await mode();
+        }
     }
 
     var result = new RunResult(run, jobs / bare, jobs / leanBare, jobs / sandboxAlone, jobs / cold, jobs / warm, coldOk, warmOk,
