@@ -142,8 +142,17 @@ internal sealed class SlotCgroups
             return 0;
         }
 
-        var line = File.ReadLines(control).FirstOrDefault(l => l.StartsWith("oom_kill ", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.AsSpan(9), CultureInfo.InvariantCulture);
+        try
+        {
+            var line = File.ReadLines(control).FirstOrDefault(l => l.StartsWith("oom_kill ", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.AsSpan(9), CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            // The group went away between the check and the read (the sandbox is being disposed): nothing was killed in it
+            // that we can tell. Read from a timer while a job runs, where an exception would end the process.
+            return 0;
+        }
     }
 
     private string MemoryDir(SandboxSlot slot) => Path.Combine(_root, "memory", Group, $"slot-{slot.Uid}");
@@ -197,7 +206,7 @@ internal sealed class SlotCgroups
 
                 joined.Complete(null, null);
             }
-            catch (IOException ex)
+            catch (Exception ex)
             {
                 joined.Complete(null, ex);
                 return;
@@ -205,14 +214,19 @@ internal sealed class SlotCgroups
 
             foreach (var request in _requests.GetConsumingEnumerable())
             {
+                Process? process = null;
+                Exception? error = null;
                 try
                 {
-                    request.Complete(request.Start(), null);
+                    process = request.Start();
                 }
-                catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                catch (Exception ex)
                 {
-                    request.Complete(null, ex);
+                    // Whatever failed, the requester gets it: an exception escaping this thread would end the whole process.
+                    error = ex;
                 }
+
+                request.Complete(process, error);
             }
         }
 
