@@ -9,6 +9,8 @@ namespace ScriptPlatform.Sandbox.Supervision;
 /// <summary>A harness running in one sandbox: its process, protocol streams and teardown.</summary>
 internal sealed class HarnessSession : IAsyncDisposable
 {
+    // How long a stopped sandbox's stderr may stay open: its processes are dead, so only a leak keeps it.
+    private static readonly TimeSpan StderrDrainTimeout = TimeSpan.FromSeconds(10);
     private readonly ISandboxRunner _runner;
     private readonly Process _process;
     private readonly Stream _input;
@@ -84,20 +86,14 @@ internal sealed class HarnessSession : IAsyncDisposable
 
     private async Task StopCoreAsync()
     {
-        try
-        {
-            await _runner.TerminateAsync(_slot, _instanceName, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException)
-        {
-            _logger.LogError(ex, "Could not tear down the sandbox of {Slot}", _slot);
-        }
-
+        await TerminateSlotAsync().ConfigureAwait(false);
+        var killed = false;
         try
         {
             if (!_process.HasExited)
             {
                 _process.Kill();
+                killed = true;
             }
         }
         catch (InvalidOperationException)
@@ -106,7 +102,37 @@ internal sealed class HarnessSession : IAsyncDisposable
         }
 
         await _process.WaitForExitAsync().ConfigureAwait(false);
-        await _stderrPump.ConfigureAwait(false);
+        if (killed)
+        {
+            // Stopped while it was still starting (a standby sandbox discarded at once), the sandbox's outer process can
+            // die before the harness it just cloned asked to die with it: the sweep above ran before that child existed,
+            // or while the launcher still ran as root. The child runs as the slot's uid, and nothing is left to start
+            // another, so a second sweep takes it down (it would otherwise keep the stderr pipe open forever).
+            await TerminateSlotAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await _stderrPump.WaitAsync(StderrDrainTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Something we could not kill still holds the sandbox's stderr: stop reading rather than wait forever.
+            _logger.LogError("The sandbox of {Slot} left its stderr open after it was stopped; no longer reading it", _slot);
+            _process.StandardError.BaseStream.Dispose();
+        }
+    }
+
+    private async Task TerminateSlotAsync()
+    {
+        try
+        {
+            await _runner.TerminateAsync(_slot, _instanceName, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            _logger.LogError(ex, "Could not tear down the sandbox of {Slot}", _slot);
+        }
     }
 
     private async Task PumpStderrAsync()

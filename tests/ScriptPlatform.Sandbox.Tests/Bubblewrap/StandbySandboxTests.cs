@@ -113,6 +113,23 @@ public sealed class StandbySandboxTests
     }
 
     [Fact]
+    public async Task A_sandbox_disposed_while_its_standby_sandboxes_are_still_starting_leaves_nothing_and_does_not_hang()
+    {
+        // Killed mid-start, bubblewrap can die before the harness it cloned asks to die with it (the race a CI run once
+        // hung on, under the load of the parallel test assemblies; a quiet machine rarely hits it): the sandbox must still
+        // take that harness down, and its disposal must end.
+        for (var i = 0; i < 10; i++)
+        {
+            var sandbox = TestSandboxes.Create(slots: 2);
+            await RunProbeAsync(sandbox); // its end starts a standby; one more was started while it ran
+
+            await sandbox.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+            Assert.Empty(TestSandboxes.ProcessesOf(sandbox));
+        }
+    }
+
+    [Fact]
     public async Task Without_standby_sandboxes_each_slot_has_one_uid_and_no_sandbox_waits()
     {
         await using var sandbox = TestSandboxes.Create(slots: 2, configure: o => o.StandbySandboxes = false);
