@@ -12,7 +12,7 @@ namespace ScriptPlatform.Sandbox.Tests;
 /// </summary>
 internal static class TestSandboxes
 {
-    private const int UidsPerSandbox = 8; // 4 slots, each with a second uid for its standby sandbox
+    private const int UidsPerSandbox = 8; // 4 slots, each with a second uid when standby sandboxes are on
     private static int _nextBaseUid = 62000;
 
     public static ScriptSandbox Create(int slots = 1, Action<SandboxOptions>? configure = null)
@@ -24,6 +24,9 @@ internal static class TestSandboxes
             Slots = slots,
             BaseUid = Interlocked.Add(ref _nextBaseUid, UidsPerSandbox) - UidsPerSandbox,
             KillGraceMilliseconds = 100,
+            // Each test here is about one job's sandbox, started for it; StandbySandboxTests turns standby sandboxes on
+            // (the services' default, which the Executor, Faults and integration suites run with).
+            StandbySandboxes = false,
             WorkDirectory = Path.Combine(Path.GetTempPath(), "scriptplatform-sandbox-tests"),
         };
         configure?.Invoke(options);

@@ -30,7 +30,7 @@ public sealed class StandbySandboxTests
     [Fact]
     public async Task A_cold_job_takes_the_sandbox_started_for_it_while_the_slot_was_idle_and_nothing_ran_in_it_before()
     {
-        await using var sandbox = TestSandboxes.Create(slots: 1);
+        await using var sandbox = TestSandboxes.Create(slots: 1, configure: o => o.StandbySandboxes = true);
 
         var first = await RunProbeAsync(sandbox);
         await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
@@ -52,7 +52,11 @@ public sealed class StandbySandboxTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        await using var sandbox = TestSandboxes.Create(slots: 1, configure: o => o.AllowNetwork = true);
+        await using var sandbox = TestSandboxes.Create(slots: 1, configure: o =>
+        {
+            o.AllowNetwork = true;
+            o.StandbySandboxes = true;
+        });
 
         // One standby per place, each with other limits: the slot's two places both hold one.
         await RunProbeAsync(sandbox, tmpfsMb: 16);
@@ -83,7 +87,7 @@ public sealed class StandbySandboxTests
     [Fact]
     public async Task A_standby_that_died_while_waiting_is_replaced_and_the_job_runs()
     {
-        await using var sandbox = TestSandboxes.Create(slots: 1);
+        await using var sandbox = TestSandboxes.Create(slots: 1, configure: o => o.StandbySandboxes = true);
         await RunProbeAsync(sandbox);
         Assert.NotEmpty(sandbox.StandbyProcessIds);
 
@@ -103,7 +107,7 @@ public sealed class StandbySandboxTests
     [Fact]
     public async Task Disposing_the_sandbox_takes_its_standby_sandboxes_down()
     {
-        var sandbox = TestSandboxes.Create(slots: 2);
+        var sandbox = TestSandboxes.Create(slots: 2, configure: o => o.StandbySandboxes = true);
         await Task.WhenAll(RunProbeAsync(sandbox), RunProbeAsync(sandbox));
         Assert.NotEmpty(sandbox.StandbyProcessIds);
 
@@ -120,7 +124,7 @@ public sealed class StandbySandboxTests
         // take that harness down, and its disposal must end.
         for (var i = 0; i < 10; i++)
         {
-            var sandbox = TestSandboxes.Create(slots: 2);
+            var sandbox = TestSandboxes.Create(slots: 2, configure: o => o.StandbySandboxes = true);
             await RunProbeAsync(sandbox); // its end starts a standby; one more was started while it ran
 
             await sandbox.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
