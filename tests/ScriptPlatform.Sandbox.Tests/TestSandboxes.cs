@@ -61,6 +61,18 @@ internal static class TestSandboxes
         }
     }
 
+    /// <summary>A script that declares network and returns "connected" once it has connected to 127.0.0.1:<paramref name="port"/>.</summary>
+    public static string ConnectingScript(int port) => $$"""
+        # /// script
+        # [tool.scriptplatform]
+        # network = true
+        # ///
+        import socket
+        def execute(params):
+            socket.create_connection(("127.0.0.1", {{port}}), timeout=2).close()
+            return "connected"
+        """;
+
     public static SandboxJob Job(string source, string paramsJson = "{}", double? timeoutSeconds = null) =>
         new(source)
         {

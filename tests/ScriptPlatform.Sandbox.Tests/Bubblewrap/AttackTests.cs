@@ -381,16 +381,7 @@ public sealed class AttackTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var script = $$"""
-            # /// script
-            # [tool.scriptplatform]
-            # network = true
-            # ///
-            import socket
-            def execute(params):
-                socket.create_connection(("127.0.0.1", {{port}}), timeout=2).close()
-                return "connected"
-            """;
+        var script = TestSandboxes.ConnectingScript(port);
 
         await using var denied = TestSandboxes.Create();
         await using var allowed = TestSandboxes.Create(configure: o => o.AllowNetwork = true);

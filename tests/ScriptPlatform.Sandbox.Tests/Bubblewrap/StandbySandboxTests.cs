@@ -63,16 +63,7 @@ public sealed class StandbySandboxTests
         await RunProbeAsync(sandbox, tmpfsMb: 24);
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
         var other = await RunProbeAsync(sandbox, tmpfsMb: 40);
-        var network = await sandbox.RunAsync(new SandboxJob($$"""
-            # /// script
-            # [tool.scriptplatform]
-            # network = true
-            # ///
-            import socket
-            def execute(params):
-                socket.create_connection(("127.0.0.1", {{port}}), timeout=2).close()
-                return "connected"
-            """), TestContext.Current.CancellationToken);
+        var network = await sandbox.RunAsync(new SandboxJob(TestSandboxes.ConnectingScript(port)), TestContext.Current.CancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
         var same = await RunProbeAsync(sandbox, tmpfsMb: 40);
 
