@@ -352,7 +352,7 @@ public sealed partial class ScriptSandbox : ISandbox, IAsyncDisposable
         {
             if (_disposed == 0 && slot.Standby is null && slot.Warm is null)
             {
-                slot.Standby = new StandbySandbox(() => HarnessSession.Start(_runner, slot, limits, network: false, _logger), key);
+                slot.Standby = new StandbySandbox(() => HarnessSession.Start(_runner, slot, limits, network: false, _logger), key, _logger);
             }
         }
     }

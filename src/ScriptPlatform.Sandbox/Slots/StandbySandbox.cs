@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.Extensions.Logging;
 using ScriptPlatform.Sandbox.Limits;
 using ScriptPlatform.Sandbox.Supervision;
 
@@ -14,11 +15,13 @@ namespace ScriptPlatform.Sandbox.Slots;
 internal sealed class StandbySandbox : IAsyncDisposable
 {
     private readonly Task<HarnessSession> _starting;
+    private readonly ILogger _logger;
 
     /// <summary>Starts the sandbox on the thread pool: starting a process takes milliseconds no job should wait for.</summary>
-    public StandbySandbox(Func<HarnessSession> start, string key)
+    public StandbySandbox(Func<HarnessSession> start, string key, ILogger logger)
     {
         Key = key;
+        _logger = logger;
         _starting = Task.Run(start);
     }
 
@@ -29,7 +32,7 @@ internal sealed class StandbySandbox : IAsyncDisposable
 
     /// <summary>
     /// The sandbox, when it started and still waits for its job; otherwise null, and whatever is left of it is taken down.
-    /// A start that failed is not reported here: the job then starts its own sandbox, which reports the same failure.
+    /// A start that failed is logged; the job then starts its own sandbox, which reports the same failure to its caller.
     /// </summary>
     public async Task<HarnessSession?> TakeAsync()
     {
@@ -66,6 +69,7 @@ internal sealed class StandbySandbox : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or Win32Exception)
         {
+            _logger.LogWarning(ex, "A standby sandbox could not be started; the next job starts its own");
             return null;
         }
     }
